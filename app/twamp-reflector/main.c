@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * twamp-reflector: a TWAMP (RFC 5357) Session-Reflector on DPDK.
+ *
+ *   twamp-reflector -c FILE [--check-config] [-- EAL-ARGS...]
+ *
+ * The YAML config gives the EAL arguments; EAL arguments after "--" are appended and win over
+ * the config's lcores and file prefix. The main lcore runs the control plane (exception path,
+ * clock model, telemetry callbacks); every other lcore is a worker polling one queue pair.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "log.h"
+#include "reflector.h"
+
+RTE_LOG_REGISTER(tw_logtype_main, twamp.main, INFO);
+RTE_LOG_REGISTER(tw_logtype_clock, twamp.clock, INFO);
+RTE_LOG_REGISTER(tw_logtype_exc, twamp.exc, INFO);
+
+struct twr_app twr;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	twr.quit = true;
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s -c FILE [--check-config] [-- EAL-ARGS...]\n"
+		"  -c, --config FILE   YAML configuration (see docs/configuration.rst)\n"
+		"      --check-config  validate the configuration and exit\n"
+		"  -V, --version       print the version and exit\n"
+		"  -h, --help          this help\n"
+		"EAL arguments after \"--\" are added to the config's (and win over its -l and\n"
+		"--file-prefix).\n", prog);
+}
+
+static bool
+user_has(int argc, char **argv, const char *const *opts)
+{
+	for (int i = 0; i < argc; i++)
+		for (int j = 0; opts[j] != NULL; j++)
+			if (strncmp(argv[i], opts[j], strlen(opts[j])) == 0)
+				return true;
+	return false;
+}
+
+/* Build the EAL argv: program, config-derived arguments, then the user's. */
+static char **
+eal_argv(const struct tw_conf *c, const char *prog, int uargc, char **uargv, int *argc)
+{
+	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
+	static const char *const prefix_opts[] = { "--file-prefix", NULL };
+	char **v = calloc((size_t)(c->nb_eal_args + uargc + 12), sizeof(*v));
+	int n = 0;
+
+	if (v == NULL)
+		return NULL;
+	v[n++] = strdup(prog);
+	if (c->lcores[0] != '\0' && !user_has(uargc, uargv, lcore_opts)) {
+		v[n++] = strdup("-l");
+		v[n++] = strdup(c->lcores);
+	}
+	if (c->file_prefix[0] != '\0' && !user_has(uargc, uargv, prefix_opts)) {
+		v[n++] = strdup("--file-prefix");
+		v[n++] = strdup(c->file_prefix);
+	}
+	if (c->log_level[0] != '\0') {
+		v[n++] = strdup("--log-level");
+		v[n++] = strdup(c->log_level);
+	}
+	for (unsigned int i = 0; i < c->nb_eal_args; i++)
+		v[n++] = strdup(c->eal_args[i]);
+	if (c->port_device[0] != '\0') {
+		/* Virtual devices are created with --vdev; anything else is a bus address to allow. */
+		v[n++] = strdup(strncmp(c->port_device, "net_", 4) == 0 ? "--vdev" : "-a");
+		v[n++] = strdup(c->port_device);
+	}
+	for (int i = 0; i < uargc; i++)
+		v[n++] = strdup(uargv[i]);
+	for (int i = 0; i < n; i++)
+		if (v[i] == NULL)
+			return NULL;
+	*argc = n;
+	return v;
+}
+
+static int
+match_init(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+
+	app->match = rte_zmalloc("twr_match", sizeof(*app->match), RTE_CACHE_LINE_SIZE);
+	if (app->match == NULL)
+		return -ENOMEM;
+	tw_refl_match_init(app->match);
+	if (!c->light_enabled)
+		return 0;
+	for (unsigned int i = 0; i < c->nb_light_addrs; i++) {
+		int ret = tw_refl_match_add_addr(app->match, c->light_addrs[i].family,
+						 c->light_addrs[i].addr);
+		if (ret < 0)
+			return ret;
+	}
+	for (unsigned int i = 0; i < c->nb_light_ports; i++)
+		tw_refl_match_add_ports(app->match, c->light_ports[i].lo, c->light_ports[i].hi);
+	return 0;
+}
+
+static int
+workers_init(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+	unsigned int lcore, i = 0;
+
+	app->workers = rte_zmalloc("twr_workers", sizeof(*app->workers) * app->nb_workers,
+				   RTE_CACHE_LINE_SIZE);
+	if (app->workers == NULL)
+		return -ENOMEM;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct twr_worker *w = &app->workers[i];
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		char name[RTE_RING_NAMESIZE];
+		size_t sz = tw_flow_mem_size(c->max_flows);
+
+		w->lcore = lcore;
+		w->id = (uint16_t)i;
+		w->queue = (uint16_t)i;
+		snprintf(name, sizeof(name), "twr_exc%u", i);
+		w->exc_ring = rte_ring_create(name, TWR_RING_SIZE, socket,
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "twr_inj%u", i);
+		w->inject_ring = rte_ring_create(name, TWR_RING_SIZE, socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->flow_mem = rte_zmalloc_socket("twr_flows", sz, RTE_CACHE_LINE_SIZE, socket);
+		if (w->exc_ring == NULL || w->inject_ring == NULL || w->flow_mem == NULL) {
+			MAIN_LOG(ERR, "worker %u: cannot allocate rings and a %zu-byte flow table: %s",
+				 i, sz, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		w->refl.flows = tw_flow_init(w->flow_mem, c->max_flows, c->flow_idle_timeout_s);
+		w->refl.match = app->match;
+		i++;
+	}
+	return 0;
+}
+
+static void
+workers_bind_port(struct twr_app *app)
+{
+	for (uint16_t i = 0; i < app->nb_workers; i++) {
+		struct twr_worker *w = &app->workers[i];
+
+		w->port = app->port;
+		w->tx_csum_offload = app->tx_csum_offload;
+		w->refl.csum = app->tx_csum_offload ? TW_CSUM_OFFLOAD : TW_CSUM_SW;
+	}
+}
+
+static void
+workers_free(struct twr_app *app)
+{
+	if (app->workers == NULL)
+		return;
+	for (uint16_t i = 0; i < app->nb_workers; i++) {
+		struct twr_worker *w = &app->workers[i];
+		void *m = NULL;
+
+		/* Packets still queued between lcores go back to the pool before it is gone. */
+		while (w->exc_ring && rte_ring_dequeue(w->exc_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		while (w->inject_ring && rte_ring_dequeue(w->inject_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->exc_ring);
+		rte_ring_free(w->inject_ring);
+		rte_free(w->flow_mem);
+	}
+	rte_free(app->workers);
+	app->workers = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct tw_conf conf;
+	const char *cfg = NULL;
+	bool check_only = false;
+	char err[512], **eargv;
+	int opt, eargc, ret, rc = EXIT_FAILURE;
+	unsigned int lcore;
+
+	while ((opt = getopt_long(argc, argv, "+c:Vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'k':
+			check_only = true;
+			break;
+		case 'V':
+			printf("twamp-reflector %s\n", TWR_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			usage(stdout, argv[0]);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (cfg == NULL) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	ret = tw_conf_load(cfg, &conf, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (conf.port_device[0] == '\0') {
+		fprintf(stderr, "%s: port.device is not set: name the NIC (PCI address) or a vdev\n",
+			cfg);
+		return EXIT_FAILURE;
+	}
+	if (check_only) {
+		printf("%s: configuration OK\n", cfg);
+		return EXIT_SUCCESS;
+	}
+
+	eargv = eal_argv(&conf, argv[0], argc - optind, argv + optind, &eargc);
+	if (eargv == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return EXIT_FAILURE;
+	}
+	ret = rte_eal_init(eargc, eargv);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+
+	twr.conf = &conf;
+	twr.start_tsc = rte_get_tsc_cycles();
+	twr.nb_workers = (uint16_t)(rte_lcore_count() - 1);
+	if (twr.nb_workers == 0)
+		rte_exit(EXIT_FAILURE, "no worker lcore: eal.lcores needs at least two (control + "
+			 "worker), e.g. \"0,1\"\n");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	twr.clock_pub = rte_zmalloc("twr_clock", sizeof(*twr.clock_pub), RTE_CACHE_LINE_SIZE);
+	if (twr.clock_pub == NULL)
+		rte_exit(EXIT_FAILURE, "cannot allocate the clock\n");
+	twr_clock_init(&twr);
+
+	if (match_init(&twr) < 0 || workers_init(&twr) < 0) {
+		MAIN_LOG(ERR, "initialisation failed");
+		goto out_workers;
+	}
+	if (twr_ports_init(&twr) < 0)
+		goto out_ports;
+	workers_bind_port(&twr);
+	twr_telemetry_init(&twr);
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct twr_worker *w = NULL;
+
+		for (uint16_t i = 0; i < twr.nb_workers; i++)
+			if (twr.workers[i].lcore == lcore)
+				w = &twr.workers[i];
+		rte_eal_remote_launch(twr_worker_main, w, lcore);
+	}
+	MAIN_LOG(NOTICE, "reflecting with %u worker(s); TWAMP Light on %u port range(s)",
+		 twr.nb_workers, conf.light_enabled ? conf.nb_light_ports : 0);
+
+	twr_control_loop(&twr);
+
+	MAIN_LOG(NOTICE, "shutting down");
+	rte_eal_mp_wait_lcore();
+	twr_stats_print(&twr, stdout);
+	fflush(stdout);
+	rc = EXIT_SUCCESS;
+out_ports:
+	twr_ports_close(&twr);
+out_workers:
+	workers_free(&twr);
+	rte_free(twr.match);
+	rte_free(twr.clock_pub);
+	rte_eal_cleanup();
+	for (int i = 0; i < eargc; i++)
+		free(eargv[i]);
+	free(eargv);
+	return rc;
+}

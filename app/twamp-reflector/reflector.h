@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared state of the appliance. Ownership of each field is marked: dp = worker lcores (data
+ * plane), cp = main lcore (control plane), tel = telemetry thread (reads only).
+ */
+#ifndef TWR_REFLECTOR_H
+#define TWR_REFLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "tw_conf.h"
+#include "tw_refl.h"
+#include "tw_ts.h"
+
+enum {
+	TWR_BURST = 32,
+	TWR_MAX_WORKERS = RTE_MAX_LCORE,
+	TWR_RING_SIZE = 1024,		/* per-worker exception and inject rings */
+	TWR_HOUSEKEEP_EVERY = 1024,	/* loop iterations between worker housekeeping */
+};
+
+/* Counters a worker writes and nobody else does: one cache line group per worker. */
+struct twr_worker_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;		/* reflected packets handed to the NIC */
+	uint64_t tx_bytes;
+	uint64_t verdict[TW_V_MAX];
+	uint64_t drop_multiseg;		/* not contiguous in one mbuf: cannot be rewritten in place */
+	uint64_t drop_tx_full;		/* the NIC TX queue refused part of a burst */
+	uint64_t drop_exc_full;		/* exception ring full: the control lcore is behind */
+	uint64_t exc_pkts;		/* packets handed to the exception path */
+	uint64_t inject_pkts;		/* kernel packets sent out of the NIC by this worker */
+	uint64_t drop_inject_full;	/* ... and refused by the NIC TX queue */
+	uint64_t bursts;		/* non-empty RX bursts */
+} __rte_cache_aligned;
+
+struct twr_worker {
+	/* dp: ro after launch */
+	unsigned int lcore;
+	uint16_t id;
+	uint16_t port;
+	uint16_t queue;
+	struct rte_ring *exc_ring;	/* dp -> cp: packets for the kernel (SP/SC) */
+	struct rte_ring *inject_ring;	/* cp -> dp: kernel packets for the wire (SP/SC) */
+	struct tw_refl_ctx refl;	/* dp: rw (flow table) */
+	void *flow_mem;
+	bool tx_csum_offload;
+	/* dp: rw, tel/cp: ro */
+	struct twr_worker_stats st;
+} __rte_cache_aligned;
+
+struct twr_app {
+	const struct tw_conf *conf;
+	uint16_t port;			/* data port */
+	uint16_t tap_port;		/* exception path port (UINT16_MAX when disabled) */
+	uint16_t nb_workers;
+	bool tx_csum_offload;
+	bool rx_csum_offload;
+	struct rte_mempool *pool;
+	struct twr_worker *workers;	/* nb_workers entries */
+	struct tw_refl_match *match;	/* ro after init */
+	struct tw_ts_pub *clock_pub;	/* cp: writes, dp: reads per burst */
+	struct tw_ts_model model;	/* cp only (tel reads for display) */
+	uint64_t clock_last_sync_ns;	/* cp */
+	bool clock_synced;		/* cp */
+	uint64_t start_tsc;
+	/* cp: exception path counters */
+	uint64_t exc_to_kernel;
+	uint64_t exc_to_kernel_drop;
+	uint64_t exc_from_kernel;
+	uint64_t exc_from_kernel_drop;
+	volatile bool quit;		/* cp: writes, dp: reads */
+};
+
+extern struct twr_app twr;
+
+/* port.c */
+int twr_ports_init(struct twr_app *app);
+void twr_ports_close(struct twr_app *app);
+int twr_tap_configure_addrs(const struct twr_app *app);
+
+/* worker.c */
+int twr_worker_main(void *arg);
+
+/* control.c */
+void twr_clock_init(struct twr_app *app);
+void twr_clock_sync(struct twr_app *app);
+void twr_control_loop(struct twr_app *app);
+void twr_stats_print(const struct twr_app *app, FILE *f);
+void twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum);
+
+/* telemetry.c */
+int twr_telemetry_init(struct twr_app *app);
+
+#endif /* TWR_REFLECTOR_H */

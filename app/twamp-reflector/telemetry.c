@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry endpoints (dpdk-telemetry.py): /twamp/stats (totals), /twamp/workers,N (one
+ * worker), /twamp/clock, /twamp/flows. Counters are read without locks while workers write them:
+ * each is a naturally aligned 64-bit word, so a read sees an old or a new value, never a torn one.
+ */
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_telemetry.h>
+
+#include "reflector.h"
+
+static struct twr_app *app;
+
+static void
+add_stats(struct rte_tel_data *d, const struct twr_worker_stats *s)
+{
+	rte_tel_data_add_dict_u64(d, "rx_packets", s->rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", s->rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_reflected", s->tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", s->tx_bytes);
+	for (int v = 0; v < TW_V_MAX; v++)
+		rte_tel_data_add_dict_u64(d, tw_refl_verdict_name(v), s->verdict[v]);
+	rte_tel_data_add_dict_u64(d, "drop_multiseg", s->drop_multiseg);
+	rte_tel_data_add_dict_u64(d, "drop_tx_full", s->drop_tx_full);
+	rte_tel_data_add_dict_u64(d, "drop_exception_full", s->drop_exc_full);
+	rte_tel_data_add_dict_u64(d, "exception_packets", s->exc_pkts);
+	rte_tel_data_add_dict_u64(d, "inject_packets", s->inject_pkts);
+	rte_tel_data_add_dict_u64(d, "drop_inject_full", s->drop_inject_full);
+	rte_tel_data_add_dict_u64(d, "bursts", s->bursts);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct twr_worker_stats s;
+
+	twr_stats_sum(app, &s);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", app->nb_workers);
+	rte_tel_data_add_dict_u64(d, "uptime_s",
+				  (rte_get_tsc_cycles() - app->start_tsc) / rte_get_tsc_hz());
+	add_stats(d, &s);
+	rte_tel_data_add_dict_u64(d, "exception_to_kernel", app->exc_to_kernel);
+	rte_tel_data_add_dict_u64(d, "exception_to_kernel_drop", app->exc_to_kernel_drop);
+	rte_tel_data_add_dict_u64(d, "exception_from_kernel", app->exc_from_kernel);
+	rte_tel_data_add_dict_u64(d, "exception_from_kernel_drop", app->exc_from_kernel_drop);
+	return 0;
+}
+
+static int
+tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	unsigned long id;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id >= app->nb_workers)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", app->workers[id].lcore);
+	rte_tel_data_add_dict_u64(d, "queue", app->workers[id].queue);
+	add_stats(d, &app->workers[id].st);
+	return 0;
+}
+
+static int
+clamp_int(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int)v;
+}
+
+static int
+tel_clock(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct tw_ts_model *m = &app->model;
+	char ee[8];
+
+	snprintf(ee, sizeof(ee), "0x%04x", m->cur.errest);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "source", "tsc");
+	rte_tel_data_add_dict_u64(d, "tsc_hz", m->hz);
+	rte_tel_data_add_dict_int(d, "synchronised", tw_ts_errest_synced(m->cur.errest));
+	rte_tel_data_add_dict_string(d, "error_estimate", ee);
+	rte_tel_data_add_dict_u64(d, "error_estimate_ns", tw_ts_errest_ns(m->cur.errest));
+	/* int64 values go through int where they fit the API (22.11 has no int64 dict entry). */
+	rte_tel_data_add_dict_int(d, "offset_ns", clamp_int(m->offset_ns));
+	rte_tel_data_add_dict_int(d, "drift_ppb", clamp_int(m->drift_ppb));
+	rte_tel_data_add_dict_u64(d, "samples", m->samples);
+	rte_tel_data_add_dict_u64(d, "steps", m->steps);
+	rte_tel_data_add_dict_u64(d, "last_sync_unix_ns", app->clock_last_sync_ns);
+	rte_tel_data_add_dict_string(d, "format",
+				     app->conf->ts_format == TW_CONF_TS_PTP ? "ptp" : "ntp");
+	return 0;
+}
+
+static int
+tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tw_flow_stats sum = { 0 };
+	uint64_t cap = 0;
+
+	for (uint16_t i = 0; i < app->nb_workers; i++) {
+		struct tw_flow_stats s;
+
+		tw_flow_get_stats(app->workers[i].refl.flows, &s);
+		sum.inserts += s.inserts;
+		sum.expired_reused += s.expired_reused;
+		sum.full += s.full;
+		sum.live += s.live;
+		cap += tw_flow_capacity(app->workers[i].refl.flows);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "capacity", cap);
+	rte_tel_data_add_dict_u64(d, "entries", sum.live);
+	rte_tel_data_add_dict_u64(d, "inserts", sum.inserts);
+	rte_tel_data_add_dict_u64(d, "idle_reused", sum.expired_reused);
+	rte_tel_data_add_dict_u64(d, "full", sum.full);
+	return 0;
+}
+
+int
+twr_telemetry_init(struct twr_app *a)
+{
+	app = a;
+	rte_telemetry_register_cmd("/twamp/stats", tel_stats,
+				   "Reflector totals: packets, verdicts, drops by reason");
+	rte_telemetry_register_cmd("/twamp/workers", tel_worker,
+				   "Counters of one worker. Parameters: worker id");
+	rte_telemetry_register_cmd("/twamp/clock", tel_clock,
+				   "Clock model: source, offset, drift, synchronisation, error estimate");
+	rte_telemetry_register_cmd("/twamp/flows", tel_flows,
+				   "TWAMP Light flow tables: capacity, entries, refusals");
+	return 0;
+}

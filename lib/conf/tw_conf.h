@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration: one YAML file (libyaml) parsed once into a validated struct tw_conf, which the
+ * app then treats as const. Every error names file:line:column and what was expected.
+ * Unknown keys are errors: a typo must never silently fall back to a default.
+ */
+#ifndef TW_CONF_H
+#define TW_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tw_conf_limits {
+	TW_CONF_MAX_EAL_ARGS = 32,
+	TW_CONF_MAX_STR = 256,
+	TW_CONF_MAX_ADDRS = 16,
+	TW_CONF_MAX_PORT_RANGES = 64,
+	TW_CONF_IFNAMSIZ = 16,		/* IFNAMSIZ, including the NUL */
+};
+
+enum tw_conf_tristate {
+	TW_CONF_AUTO = -1,
+	TW_CONF_OFF = 0,
+	TW_CONF_ON = 1,
+};
+
+struct tw_conf_addr {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t prefixlen;	/* 32/128 when the YAML gave no /len */
+	uint8_t addr[16];	/* network order; IPv4 uses the first 4 octets */
+};
+
+struct tw_conf_port_range {
+	uint16_t lo;
+	uint16_t hi;		/* inclusive; lo == hi for a single port */
+};
+
+enum tw_conf_ts_format {
+	TW_CONF_TS_NTP = 0,
+	TW_CONF_TS_PTP = 1,
+};
+
+struct tw_conf {
+	/* eal: */
+	char lcores[TW_CONF_MAX_STR];		/* "0,1": first is the main (control) lcore */
+	char file_prefix[TW_CONF_MAX_STR];	/* EAL --file-prefix ("" = EAL default) */
+	char log_level[TW_CONF_MAX_STR];	/* EAL --log-level value ("" = none given) */
+	char eal_args[TW_CONF_MAX_EAL_ARGS][TW_CONF_MAX_STR];
+	unsigned int nb_eal_args;
+
+	/* port: */
+	char port_device[TW_CONF_MAX_STR];	/* vdev devargs "net_af_packet0,iface=x" or PCI */
+	uint16_t rx_desc;			/* default 1024 */
+	uint16_t tx_desc;			/* default 1024 */
+	uint32_t nb_mbufs;			/* default 8191 */
+	uint16_t mtu;				/* default 1500 */
+	enum tw_conf_tristate csum_offload;	/* default auto */
+	bool promiscuous;			/* default true */
+
+	/* exception: */
+	bool exception_enabled;			/* default true */
+	char tap_name[TW_CONF_IFNAMSIZ];	/* default "twr0" */
+	struct tw_conf_addr addrs[TW_CONF_MAX_ADDRS];	/* the reflector's own addresses */
+	unsigned int nb_addrs;
+
+	/* light: (TWAMP Light, RFC 5357 Appendix I) */
+	bool light_enabled;			/* default true */
+	struct tw_conf_port_range light_ports[TW_CONF_MAX_PORT_RANGES];
+	unsigned int nb_light_ports;		/* default: one range, 862 */
+	struct tw_conf_addr light_addrs[TW_CONF_MAX_ADDRS];	/* default: copy of addrs */
+	unsigned int nb_light_addrs;
+	uint32_t max_flows;			/* per worker, default 65536 */
+	uint32_t flow_idle_timeout_s;		/* default 900 (RFC 5357 REFWAIT) */
+
+	/* clock: */
+	enum tw_conf_tristate clock_synchronized;	/* default auto: ask the kernel */
+	uint32_t clock_resync_ms;		/* default 1000 */
+	enum tw_conf_ts_format ts_format;	/* default ntp */
+};
+
+/* Fill every field with its default. */
+void tw_conf_defaults(struct tw_conf *c);
+
+/*
+ * Parse YAML text. `name` is used in error messages (the file name).
+ * On error, errbuf gets "name:line:col: message" (line and column 1-based) and the struct is
+ * left in an unspecified state.
+ * @return 0, or -EINVAL (bad content), -ENOMEM.
+ */
+int tw_conf_parse(const char *text, size_t len, const char *name, struct tw_conf *c,
+		  char *errbuf, size_t errlen);
+
+/* Read and parse a file. @return 0, -errno of open/read (with errbuf set), or as tw_conf_parse. */
+int tw_conf_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen);
+
+/* Parse "198.18.0.1/24", "2001:db8::1/64", "198.18.0.1" into a. @return 0 or -EINVAL. */
+int tw_conf_addr_parse(const char *s, struct tw_conf_addr *a);
+
+#endif /* TW_CONF_H */

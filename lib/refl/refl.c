@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include "tw_refl.h"
+
+static const char *const verdict_names[TW_V_MAX] = {
+	[TW_V_REFLECT] = "reflect",
+	[TW_V_EXC_NOT_IP] = "exception_not_ip",
+	[TW_V_EXC_NOT_UDP] = "exception_not_udp",
+	[TW_V_EXC_FRAG] = "exception_fragment",
+	[TW_V_EXC_IP_OPTIONS] = "exception_ip_options",
+	[TW_V_EXC_NOT_TEST] = "exception_not_test",
+	[TW_V_DROP_RUNT] = "drop_runt",
+	[TW_V_DROP_BAD_L3] = "drop_bad_l3",
+	[TW_V_DROP_BAD_L4] = "drop_bad_l4",
+	[TW_V_DROP_BAD_CSUM] = "drop_bad_csum",
+	[TW_V_DROP_SHORT] = "drop_short",
+	[TW_V_DROP_BAD_SRC] = "drop_bad_src",
+	[TW_V_DROP_FLOW_FULL] = "drop_flow_full",
+	[TW_V_DROP_NO_ROOM] = "drop_no_room",
+};
+
+const char *
+tw_refl_verdict_name(enum tw_refl_verdict v)
+{
+	if ((unsigned int)v >= TW_V_MAX)
+		return "unknown";
+	return verdict_names[v];
+}
+
+void
+tw_refl_match_init(struct tw_refl_match *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+int
+tw_refl_match_add_addr(struct tw_refl_match *m, int family, const uint8_t *addr)
+{
+	if (family == 4) {
+		if (m->nb_v4 == TW_REFL_MAX_ADDRS)
+			return -ENOSPC;
+		memcpy(m->v4[m->nb_v4++], addr, 4);
+		return 0;
+	}
+	if (family == 6) {
+		if (m->nb_v6 == TW_REFL_MAX_ADDRS)
+			return -ENOSPC;
+		memcpy(m->v6[m->nb_v6++], addr, 16);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void
+tw_refl_match_add_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi)
+{
+	for (uint32_t p = lo; p <= hi; p++)
+		m->ports[p / 64] |= 1ULL << (p % 64);
+}
+
+static inline bool
+port_match(const struct tw_refl_match *m, uint16_t port)
+{
+	return (m->ports[port / 64] >> (port % 64)) & 1;
+}
+
+static bool
+v4_ours(const struct tw_refl_match *m, const uint8_t *a)
+{
+	for (unsigned int i = 0; i < m->nb_v4; i++)
+		if (memcmp(m->v4[i], a, 4) == 0)
+			return true;
+	return false;
+}
+
+static bool
+v6_ours(const struct tw_refl_match *m, const uint8_t *a)
+{
+	for (unsigned int i = 0; i < m->nb_v6; i++)
+		if (memcmp(m->v6[i], a, 16) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A reflector answers the source address: never answer one that is not a unicast host, or the
+ * reflector becomes a traffic amplifier towards a group, a broadcast domain or itself.
+ */
+static bool
+src_ok(const struct tw_refl_match *m, const uint8_t *mac_src, const struct tw_wire_frame *f)
+{
+	const uint8_t *a = f->src_addr;
+
+	if (mac_src[0] & 1)
+		return false;	/* group MAC as source */
+	if (!f->ipv6) {
+		if (a[0] == 0 || a[0] == 127 || a[0] >= 224)
+			return false;	/* this-network, loopback, multicast, reserved, broadcast */
+		return !v4_ours(m, a);
+	}
+	static const uint8_t zero[16], loop[16] = { [15] = 1 };
+	if (a[0] == 0xff || memcmp(a, zero, 16) == 0 || memcmp(a, loop, 16) == 0)
+		return false;
+	/* IPv4-mapped sources (RFC 4291 §2.5.5.2) must not reach the wire as IPv6. */
+	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff)
+		return false;
+	return !v6_ours(m, a);
+}
+
+static const enum tw_refl_verdict parse_verdict[] = {
+	[TW_PARSE_UDP] = TW_V_REFLECT,
+	[TW_PARSE_NOT_IP] = TW_V_EXC_NOT_IP,
+	[TW_PARSE_NOT_UDP] = TW_V_EXC_NOT_UDP,
+	[TW_PARSE_IP_FRAG] = TW_V_EXC_FRAG,
+	[TW_PARSE_IP_OPTIONS] = TW_V_EXC_IP_OPTIONS,
+	[TW_PARSE_RUNT] = TW_V_DROP_RUNT,
+	[TW_PARSE_BAD_L3] = TW_V_DROP_BAD_L3,
+	[TW_PARSE_BAD_L4] = TW_V_DROP_BAD_L4,
+};
+
+enum tw_refl_verdict
+tw_refl_packet(struct tw_refl_ctx *c, uint8_t *buf, size_t len, size_t cap, unsigned int rx_flags,
+	       uint64_t rx_ts, uint16_t err_est, uint64_t now, struct tw_refl_out *out)
+{
+	const struct tw_refl_match *m = c->match;
+	struct tw_wire_refl_fields v;
+	struct tw_wire_frame f;
+	struct tw_flow_key key;
+	enum tw_parse_result pr;
+	size_t alen;
+	size_t new_len;
+
+	pr = tw_wire_parse(buf, len, rx_flags & TW_RX_L3_CSUM_OK, &f);
+	if (pr != TW_PARSE_UDP)
+		return parse_verdict[pr];
+	if (!port_match(m, f.dst_port))
+		return TW_V_EXC_NOT_TEST;
+	if (f.ipv6 ? !v6_ours(m, f.dst_addr) : !v4_ours(m, f.dst_addr))
+		return TW_V_EXC_NOT_TEST;
+
+	/* From here on the packet is aimed at a test endpoint: anything wrong is a counted drop. */
+	if (f.pl_len < TW_WIRE_SENDER_UNAUTH_MIN)
+		return TW_V_DROP_SHORT;
+	if (!(rx_flags & TW_RX_L4_CSUM_OK) && !tw_wire_udp_csum_ok(buf, &f))
+		return TW_V_DROP_BAD_CSUM;
+	if (!src_ok(m, buf + 6, &f))
+		return TW_V_DROP_BAD_SRC;
+
+	alen = f.ipv6 ? 16 : 4;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.src, f.src_addr, alen);
+	memcpy(key.dst, f.dst_addr, alen);
+	key.sport = f.src_port;
+	key.dport = f.dst_port;
+	key.family = f.ipv6 ? 6 : 4;
+
+	/* Room first, so a refused packet does not consume a sequence number. */
+	if ((size_t)f.pl_off + (f.pl_len < TW_WIRE_REFL_UNAUTH_MIN ? TW_WIRE_REFL_UNAUTH_MIN :
+				f.pl_len) > cap)
+		return TW_V_DROP_NO_ROOM;
+	if (tw_flow_next_seq(c->flows, &key, now, &v.seq) == TW_FLOW_FULL)
+		return TW_V_DROP_FLOW_FULL;
+
+	v.rx_ts = rx_ts;
+	v.err_est = err_est;
+	new_len = tw_wire_reflect_unauth(buf, cap, &f, &v, c->csum);
+	out->len = (uint16_t)new_len;
+	out->l4_off = f.l4_off;
+	out->ts_off = (uint16_t)(f.pl_off + TW_REFL_OFF_TX_TS);
+	out->ipv6 = f.ipv6;
+	return TW_V_REFLECT;
+}

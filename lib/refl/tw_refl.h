@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-packet reflect decision and rewrite: parse a received frame, decide whether it is a
+ * TWAMP-Test packet for this reflector, and if so turn it into the answer in place. Everything
+ * a worker does to a packet between rx_burst and the T3 stamp is here, so the same code runs in
+ * the appliance, the unit tests, the fuzzers and the in-memory benchmark.
+ *
+ * Every packet gets exactly one verdict; the app adds it to a per-worker counter, so each kind of
+ * drop and each reason for the exception path has its own counter.
+ */
+#ifndef TW_REFL_H
+#define TW_REFL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tw_flow.h"
+#include "tw_wire.h"
+
+enum tw_refl_verdict {
+	TW_V_REFLECT = 0,	/* answered */
+	/* Not a test packet for us: handed to the kernel through the exception path. */
+	TW_V_EXC_NOT_IP,	/* ARP, LLDP, ... */
+	TW_V_EXC_NOT_UDP,	/* ICMP, ICMPv6 (ND), TCP (TWAMP-Control), IPv6 extension headers */
+	TW_V_EXC_FRAG,		/* IPv4 fragment */
+	TW_V_EXC_IP_OPTIONS,	/* IPv4 with options */
+	TW_V_EXC_NOT_TEST,	/* UDP to a port or address that is not a reflector test endpoint */
+	/* Drops: counted, never answered. */
+	TW_V_DROP_RUNT,		/* truncated headers */
+	TW_V_DROP_BAD_L3,	/* bad IP version, header length, total length or checksum */
+	TW_V_DROP_BAD_L4,	/* UDP length inconsistent */
+	TW_V_DROP_BAD_CSUM,	/* UDP checksum wrong (or zero on IPv6) */
+	TW_V_DROP_SHORT,	/* test packet shorter than the 14-octet Session-Sender fields */
+	TW_V_DROP_BAD_SRC,	/* source that must never be answered (multicast, broadcast, ours...) */
+	TW_V_DROP_FLOW_FULL,	/* no room for a new flow */
+	TW_V_DROP_NO_ROOM,	/* the answer does not fit the buffer */
+	TW_V_MAX
+};
+
+static inline bool
+tw_refl_is_exception(enum tw_refl_verdict v)
+{
+	return v >= TW_V_EXC_NOT_IP && v <= TW_V_EXC_NOT_TEST;
+}
+
+/* Stable snake_case name for counters and telemetry ("reflect", "drop_bad_csum", ...). */
+const char *tw_refl_verdict_name(enum tw_refl_verdict v);
+
+enum { TW_REFL_MAX_ADDRS = 16 };
+
+/* What this reflector answers: built once from the config, read-only in the data path. */
+struct tw_refl_match {
+	uint64_t ports[65536 / 64];	/* bitmap of UDP test ports */
+	uint8_t v4[TW_REFL_MAX_ADDRS][4];
+	uint8_t v6[TW_REFL_MAX_ADDRS][16];
+	uint8_t nb_v4;
+	uint8_t nb_v6;
+};
+
+void tw_refl_match_init(struct tw_refl_match *m);
+/* @return 0, -EINVAL (family not 4/6), -ENOSPC (too many addresses). */
+int tw_refl_match_add_addr(struct tw_refl_match *m, int family, const uint8_t *addr);
+void tw_refl_match_add_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi);
+
+/* Offload information the NIC gave for this packet. */
+enum tw_refl_rx_flags {
+	TW_RX_L3_CSUM_OK = 1 << 0,	/* IPv4 header checksum verified by hardware */
+	TW_RX_L4_CSUM_OK = 1 << 1,	/* UDP checksum verified by hardware */
+};
+
+/* Per-worker reflect context. The worker owns it; the control lcore only updates err_est. */
+struct tw_refl_ctx {
+	const struct tw_refl_match *match;
+	struct tw_flow_table *flows;
+	enum tw_wire_csum_mode csum;
+};
+
+/* Result of a reflection, for the late T3 stamp. */
+struct tw_refl_out {
+	uint16_t len;		/* new frame length */
+	uint16_t l4_off;	/* UDP header offset */
+	uint16_t ts_off;	/* T3 offset in the frame */
+	bool ipv6;
+};
+
+/*
+ * Decide and, for TW_V_REFLECT, rewrite the frame in buf (len octets received, cap octets
+ * writable) into the RFC 5357 §4.2.1 answer with T2 = rx_ts and the given Error Estimate.
+ * `now` is the monotonic tick the flow table uses for idleness.
+ */
+enum tw_refl_verdict tw_refl_packet(struct tw_refl_ctx *c, uint8_t *buf, size_t len, size_t cap,
+				    unsigned int rx_flags, uint64_t rx_ts, uint16_t err_est,
+				    uint64_t now, struct tw_refl_out *out);
+
+/* Stamp T3 into a reflected frame, as late as possible before transmission. */
+static inline void
+tw_refl_stamp_tx(const struct tw_refl_ctx *c, uint8_t *buf, const struct tw_refl_out *o,
+		 uint64_t tx_ts)
+{
+	tw_wire_stamp_tx(buf, o->l4_off, o->ts_off, tx_ts, c->csum);
+}
+
+#endif /* TW_REFL_H */
