@@ -210,7 +210,7 @@ main(int argc, char **argv)
 	static struct tw_conf conf;
 	const char *cfg = NULL;
 	bool check_only = false;
-	char err[512], **eargv;
+	char err[512], **eargv, **eargv_owned;
 	int opt, eargc, ret, rc = EXIT_FAILURE;
 	unsigned int lcore;
 
@@ -257,6 +257,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "out of memory\n");
 		return EXIT_FAILURE;
 	}
+	/* rte_eal_init() permutes argv and aliases argv[0] into it: free through a copy. */
+	eargv_owned = malloc(sizeof(*eargv) * (size_t)eargc);
+	if (eargv_owned == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return EXIT_FAILURE;
+	}
+	memcpy(eargv_owned, eargv, sizeof(*eargv) * (size_t)eargc);
 	ret = rte_eal_init(eargc, eargv);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
@@ -311,7 +318,8 @@ out_workers:
 	rte_free(twr.clock_pub);
 	rte_eal_cleanup();
 	for (int i = 0; i < eargc; i++)
-		free(eargv[i]);
+		free(eargv_owned[i]);
+	free(eargv_owned);
 	free(eargv);
 	return rc;
 }

@@ -127,8 +127,9 @@ void tw_ts_pub_load(const struct tw_ts_pub *pub, struct tw_ts_params *out);
  * Turn the kernel's view of synchronisation (adjtimex(2): status & STA_UNSYNC, esterror and
  * maxerror in microseconds, and the model's own residual offset) into an Error Estimate.
  * synced_override: -1 = trust the kernel, 0 = force unsynchronised, 1 = force synchronised
- * (operator asserts a PTP-disciplined clock). err_ns is the estimated error bound used when
- * synchronised; when unsynchronised the kernel's maxerror (or, absent, 1 s) is stated.
+ * (operator asserts a PTP-disciplined clock). When synchronised the bound stated is
+ * esterror + |model_offset_ns| (the two errors add up), never under 1 us; when unsynchronised the kernel's maxerror
+ * (or, absent, 1 s) is stated.
  */
 struct tw_ts_sync {
 	bool kernel_unsync;	/* STA_UNSYNC set, or adjtimex returned TIME_ERROR */
