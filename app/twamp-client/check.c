@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --check: verify every field of every reflection against RFC 5357 §4.2.1 and against what we
+ * sent. Meant for conformance runs on a lab path (no router, no reordering between us and the
+ * reflector); on a real network the TTL and reflector-sequence checks can fail legitimately.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "tw_ts.h"
+#include "tw_wire.h"
+
+/* Timestamp format rounding: our T1 and T4 are exact ns, T2/T3 went through one ns -> NTP -> ns
+ * round trip each (< 0.5 ns), so 2 ns cover it. */
+#define CHECK_SLACK_NS 2
+
+static const char *const kind_names[CHECK_KIND_MAX] = {
+	[CHECK_UNSENT_SEQ] = "unsent_seq",
+	[CHECK_SENDER_TS] = "sender_timestamp",
+	[CHECK_SENDER_ERREST] = "sender_error_estimate",
+	[CHECK_MBZ] = "mbz",
+	[CHECK_LENGTH] = "length",
+	[CHECK_T1_T2] = "t1_t2_order",
+	[CHECK_T2_T3] = "t2_t3_order",
+	[CHECK_T3_T4] = "t3_t4_order",
+	[CHECK_REPLY_TTL] = "reply_ttl",
+	[CHECK_REFL_SEQ] = "reflector_seq",
+};
+
+const char *
+check_kind_name(enum check_kind k)
+{
+	if ((unsigned int)k >= CHECK_KIND_MAX)
+		return "unknown";
+	return kind_names[k];
+}
+
+static void __attribute__((format(printf, 3, 4)))
+violation(struct check_state *c, enum check_kind k, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->kind[k]++;
+	if (c->violations++ > 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->first, sizeof(c->first), fmt, ap);
+	va_end(ap);
+}
+
+void
+check_reply(struct check_state *c, const struct check_input *in)
+{
+	struct tw_test_refl_unauth p;
+	struct tw_measure_rec r;
+	unsigned int bad;
+	uint64_t sent_ts;
+	uint16_t ee;
+
+	/* sender.c only hands over packets of at least the fixed reflector size. */
+	memcpy(&p, in->buf, sizeof(p));
+	c->checked++;
+	if (in->sent == NULL) {
+		violation(c, CHECK_UNSENT_SEQ, "seq %u: reflection of a sequence number never sent",
+			  in->sender_seq);
+		return;
+	}
+
+	/* RFC 5357 §4.2.1: Sender Timestamp and Sender Error Estimate are copied from the
+	 * Session-Sender packet. Compare the wire value: T1 was sent as NTP. */
+	sent_ts = tw_ts_ntp_from_unix_ns(in->sent->t1);
+	if (tw_ts_get64(in->buf + TW_REFL_OFF_SENDER_TS) != sent_ts)
+		violation(c, CHECK_SENDER_TS, "seq %u: Sender Timestamp %016llx, sent %016llx",
+			  in->sender_seq,
+			  (unsigned long long)tw_ts_get64(in->buf + TW_REFL_OFF_SENDER_TS),
+			  (unsigned long long)sent_ts);
+	memcpy(&ee, in->buf + TW_REFL_OFF_SENDER_ERR_EST, sizeof(ee));
+	ee = ntohs(ee);
+	if (ee != in->sent->sender_errest)
+		violation(c, CHECK_SENDER_ERREST,
+			  "seq %u: Sender Error Estimate 0x%04x, sent 0x%04x", in->sender_seq, ee,
+			  in->sent->sender_errest);
+
+	/* RFC 5357 §4.2.1: MBZ fields are transmitted as zero. */
+	if (p.mbz0[0] || p.mbz0[1] || p.mbz1[0] || p.mbz1[1])
+		violation(c, CHECK_MBZ, "seq %u: MBZ octets %02x%02x %02x%02x", in->sender_seq,
+			  p.mbz0[0], p.mbz0[1], p.mbz1[0], p.mbz1[1]);
+
+	/* The reflector's extra fields replace up to 27 octets of the sender's padding (RFC 5357
+	 * §4.2.1, RFC 6038 symmetric size), so the reply is never shorter than the request. */
+	if (in->len < in->req_len)
+		violation(c, CHECK_LENGTH, "seq %u: reply %zu octets, request %zu", in->sender_seq,
+			  in->len, in->req_len);
+
+	memset(&r, 0, sizeof(r));
+	r.t1 = in->sent->t1;
+	r.t2 = in->t2;
+	r.t3 = in->t3;
+	r.t4 = in->t4;
+	bad = tw_measure_check_order(&r, tw_ts_errest_ns(in->sent->sender_errest),
+				     tw_ts_errest_ns(in->refl_errest), CHECK_SLACK_NS);
+	if (bad & TW_MEASURE_ORDER_T1_T2)
+		violation(c, CHECK_T1_T2, "seq %u: T2 %lld ns before T1 (errors 0x%04x/0x%04x)",
+			  in->sender_seq, (long long)(r.t1 - r.t2), in->sent->sender_errest,
+			  in->refl_errest);
+	if (bad & TW_MEASURE_ORDER_T2_T3)
+		violation(c, CHECK_T2_T3, "seq %u: T3 %lld ns before T2", in->sender_seq,
+			  (long long)(r.t2 - r.t3));
+	if (bad & TW_MEASURE_ORDER_T3_T4)
+		violation(c, CHECK_T3_T4, "seq %u: T4 %lld ns before T3 (errors 0x%04x/0x%04x)",
+			  in->sender_seq, (long long)(r.t3 - r.t4), in->sent->sender_errest,
+			  in->refl_errest);
+
+	/* RFC 5357 §4.2: the reflector sends with TTL 255, so on a direct path we see 255. */
+	if (in->reply_ttl >= 0 && in->reply_ttl != TW_WIRE_REFL_TTL)
+		violation(c, CHECK_REPLY_TTL, "seq %u: reply TTL %d, expected %d", in->sender_seq,
+			  in->reply_ttl, TW_WIRE_REFL_TTL);
+}
+
+void
+check_summary(struct check_state *c, const struct tw_measure_summary *s)
+{
+	uint64_t n = s->refl_seq_ooo + s->refl_seq_excess;
+
+	/*
+	 * RFC 5357 §4.2.1: the reflector's Sequence Number counts the packets it reflected in this
+	 * session. Walked in sender order, it may only advance by 1 .. (sender step).
+	 */
+	if (n == 0)
+		return;
+	c->kind[CHECK_REFL_SEQ] += n;
+	if (c->violations == 0)
+		snprintf(c->first, sizeof(c->first),
+			 "reflector Sequence Number: %llu out of order, %llu excess jumps",
+			 (unsigned long long)s->refl_seq_ooo,
+			 (unsigned long long)s->refl_seq_excess);
+	c->violations += n;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reports: a ping-like human summary, optional per-packet lines, and one JSON object that the
+ * e2e tests parse. Field definitions are in docs/client.rst; keep the two in step.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "tw_ts.h"
+#include "tw_wire.h"
+
+#define NSEC_PER_SEC UINT64_C(1000000000)
+
+/* ---- human ---------------------------------------------------------------------------- */
+
+/* One unit per line so the columns compare: us below 10 ms, ms above. */
+static const char *
+pick_unit(int64_t largest, double *div)
+{
+	if (largest < 0)
+		largest = -largest;
+	if (largest < 10000000) {
+		*div = 1e3;
+		return "us";
+	}
+	*div = 1e6;
+	return "ms";
+}
+
+static void
+print_stat(FILE *f, const char *label, const struct tw_measure_stat *st, bool p99)
+{
+	double div;
+	const char *unit = pick_unit(st->max > -st->min ? st->max : st->min, &div);
+
+	if (p99)
+		fprintf(f, "%s min/median/p99/max/mean = %.3f/%.3f/%.3f/%.3f/%.3f %s\n", label,
+			st->min / div, st->median / div, st->p99 / div, st->max / div,
+			st->mean / div, unit);
+	else
+		fprintf(f, "%s min/median/max = %.3f/%.3f/%.3f %s\n", label, st->min / div,
+			st->median / div, st->max / div, unit);
+}
+
+static void
+print_ipdv(FILE *f, const char *label, const struct tw_measure_ipdv *d)
+{
+	double div;
+	const char *unit = pick_unit((int64_t)d->max_abs, &div);
+
+	fprintf(f, "%s mean/max |ipdv| = %.3f/%.3f %s (%" PRIu64 " pairs)\n", label,
+		d->mean_abs / div, d->max_abs / div, unit, d->n);
+}
+
+static void
+print_ts(FILE *f, uint64_t ns)
+{
+	fprintf(f, "%" PRIu64 ".%09" PRIu64, ns / NSEC_PER_SEC, ns % NSEC_PER_SEC);
+}
+
+void
+report_per_packet(FILE *f, const struct report_ctx *r)
+{
+	const struct tw_measure *m = r->res->m;
+
+	for (uint32_t i = 0; i < m->capacity; i++) {
+		const struct tw_measure_rec *rec = &m->rec[i];
+
+		if (!(rec->flags & TW_MEASURE_F_SENT))
+			continue;
+		fprintf(f, "seq=%u t1=", i);
+		print_ts(f, rec->t1);
+		if (!(rec->flags & TW_MEASURE_F_RECEIVED)) {
+			fprintf(f, " lost\n");
+			continue;
+		}
+		fprintf(f, " t2=");
+		print_ts(f, rec->t2);
+		fprintf(f, " t3=");
+		print_ts(f, rec->t3);
+		fprintf(f, " t4=");
+		print_ts(f, rec->t4);
+		fprintf(f, " rtt=%.3f us turnaround=%.3f us sender_ttl=%u",
+			tw_measure_rec_rtt(rec) / 1e3, tw_measure_rec_turnaround(rec) / 1e3,
+			rec->sender_ttl);
+		if (rec->flags & TW_MEASURE_F_REPLY_TTL)
+			fprintf(f, " reply_ttl=%u", rec->reply_ttl);
+		if (rec->dups)
+			fprintf(f, " dups=%u", rec->dups);
+		fprintf(f, "\n");
+	}
+}
+
+void
+report_human(FILE *f, const struct report_ctx *r)
+{
+	const struct tw_measure_summary *s = r->s;
+	const struct sender_result *res = r->res;
+
+	fprintf(f, "--- %s TWAMP-Light statistics ---\n", r->o->peer_str);
+	fprintf(f, "%" PRIu64 " packets transmitted, %" PRIu64 " received, %.1f%% packet loss, "
+		"time %" PRIu64 " ms%s\n", s->sent, s->received, s->loss_pct,
+		res->elapsed_ns / 1000000, res->interrupted ? " (interrupted)" : "");
+	fprintf(f, "%" PRIu64 " duplicates, %" PRIu64 " reordered, %" PRIu64 " foreign\n",
+		s->duplicates, s->reordered, s->foreign);
+	if (s->rtt.n > 0) {
+		print_stat(f, "rtt", &s->rtt, true);
+		print_ipdv(f, "rtt", &s->ipdv);
+		print_stat(f, "turnaround", &s->turnaround, false);
+		if (s->one_way) {
+			print_stat(f, "forward", &s->forward, false);
+			print_stat(f, "backward", &s->backward, false);
+		} else {
+			fprintf(f, "one-way: n/a (Error Estimates not both synchronised: "
+				"sender 0x%04x, reflector 0x%04x)\n", res->sender_errest,
+				s->refl_errest);
+		}
+		fprintf(f, "ttl: sender (seen by reflector) %u..%u", s->sender_ttl_min,
+			s->sender_ttl_max);
+		if (s->have_reply_ttl)
+			fprintf(f, ", reply %u..%u", s->reply_ttl_min, s->reply_ttl_max);
+		fprintf(f, "; reflector seq gaps %" PRIu64 "; reflector err est 0x%04x (%s)\n",
+			s->refl_seq_gaps, s->refl_errest,
+			tw_ts_errest_synced(s->refl_errest) ? "synced" : "unsynced");
+	}
+	if (res->socket_drops)
+		fprintf(f, "warning: %" PRIu64 " datagrams dropped by the kernel (socket full)\n",
+			res->socket_drops);
+	if (res->send_errors)
+		fprintf(f, "warning: %" PRIu64 " send errors\n", res->send_errors);
+	if (res->no_kernel_ts)
+		fprintf(f, "warning: %" PRIu64 " replies without a kernel timestamp\n",
+			res->no_kernel_ts);
+	if (r->o->tp.check) {
+		const struct check_state *c = &res->check;
+
+		if (c->violations == 0) {
+			fprintf(f, "check: ok (%" PRIu64 " reflections)\n", c->checked);
+		} else {
+			fprintf(f, "check: FAILED, %" PRIu64 " violations in %" PRIu64
+				" reflections (", c->violations, c->checked);
+			for (int k = 0, sep = 0; k < CHECK_KIND_MAX; k++) {
+				if (c->kind[k] == 0)
+					continue;
+				fprintf(f, "%s%s %" PRIu64, sep++ ? ", " : "",
+					check_kind_name((enum check_kind)k), c->kind[k]);
+			}
+			fprintf(f, "); first: %s\n", c->first);
+		}
+	}
+}
+
+/* ---- JSON ------------------------------------------------------------------------------ */
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+json_stat(FILE *f, const char *key, const struct tw_measure_stat *st, bool valid)
+{
+	fprintf(f, "\"%s\":", key);
+	if (!valid || st->n == 0) {
+		fprintf(f, "null,");
+		return;
+	}
+	fprintf(f, "{\"n\":%" PRIu64 ",\"min\":%" PRId64 ",\"median\":%" PRId64
+		",\"p99\":%" PRId64 ",\"max\":%" PRId64 ",\"mean\":%" PRId64 "},",
+		st->n, st->min, st->median, st->p99, st->max, st->mean);
+}
+
+static void
+json_ipdv(FILE *f, const char *key, const struct tw_measure_ipdv *d)
+{
+	fprintf(f, "\"%s\":", key);
+	if (d->n == 0) {
+		fprintf(f, "null,");
+		return;
+	}
+	fprintf(f, "{\"pairs\":%" PRIu64 ",\"mean_abs\":%" PRIu64 ",\"max_abs\":%" PRIu64
+		",\"min\":%" PRId64 ",\"max\":%" PRId64 "},",
+		d->n, d->mean_abs, d->max_abs, d->min, d->max);
+}
+
+static void
+json_range(FILE *f, const char *key, bool valid, unsigned int lo, unsigned int hi)
+{
+	if (valid)
+		fprintf(f, "\"%s\":{\"min\":%u,\"max\":%u},", key, lo, hi);
+	else
+		fprintf(f, "\"%s\":null,", key);
+}
+
+static void
+json_packets(FILE *f, const struct tw_measure *m)
+{
+	bool first = true;
+
+	fprintf(f, ",\"packets\":[");
+	for (uint32_t i = 0; i < m->capacity; i++) {
+		const struct tw_measure_rec *rec = &m->rec[i];
+
+		if (!(rec->flags & TW_MEASURE_F_SENT))
+			continue;
+		fprintf(f, "%s{\"seq\":%u,\"t1_ns\":%" PRIu64, first ? "" : ",", i, rec->t1);
+		first = false;
+		if (!(rec->flags & TW_MEASURE_F_RECEIVED)) {
+			fprintf(f, ",\"lost\":true}");
+			continue;
+		}
+		fprintf(f, ",\"lost\":false,\"t2_ns\":%" PRIu64 ",\"t3_ns\":%" PRIu64
+			",\"t4_ns\":%" PRIu64 ",\"rtt_ns\":%" PRId64 ",\"turnaround_ns\":%" PRId64
+			",\"reflector_seq\":%u,\"sender_ttl\":%u,\"reply_ttl\":",
+			rec->t2, rec->t3, rec->t4, tw_measure_rec_rtt(rec),
+			tw_measure_rec_turnaround(rec), rec->refl_seq, rec->sender_ttl);
+		if (rec->flags & TW_MEASURE_F_REPLY_TTL)
+			fprintf(f, "%u", rec->reply_ttl);
+		else
+			fprintf(f, "null");
+		fprintf(f, ",\"duplicates\":%u}", rec->dups);
+	}
+	fprintf(f, "]");
+}
+
+void
+report_json(FILE *f, const struct report_ctx *r)
+{
+	const struct tw_measure_summary *s = r->s;
+	const struct sender_result *res = r->res;
+	const struct client_opts *o = r->o;
+
+	fprintf(f, "{\"reflector\":");
+	json_str(f, o->peer_str);
+	fprintf(f, ",\"local\":");
+	json_str(f, r->local_str);
+	fprintf(f, ",\"mode\":\"light\",\"params\":{\"count\":%u,\"interval_ns\":%" PRIu64
+		",\"padding\":%u,\"packet_size\":%u,\"dscp\":", o->tp.count, o->tp.interval_ns,
+		o->tp.padding, o->tp.padding + TW_WIRE_SENDER_UNAUTH_MIN);
+	if (o->dscp >= 0)
+		fprintf(f, "%d", o->dscp);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"wait_ns\":%" PRIu64 "},", o->tp.wait_ns);
+
+	fprintf(f, "\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64
+		",\"loss_pct\":%.3f,\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
+		",\"foreign\":%" PRIu64 ",\"foreign_short\":%" PRIu64
+		",\"foreign_wrong_source\":%" PRIu64 ",\"send_errors\":%" PRIu64
+		",\"rx_socket_drops\":%" PRIu64 ",\"no_kernel_timestamp\":%" PRIu64
+		",\"interrupted\":%s,\"elapsed_ns\":%" PRIu64 ",",
+		s->sent, s->received, s->lost, s->loss_pct, s->duplicates, s->reordered,
+		s->foreign, res->short_pkts, res->wrong_src, res->send_errors, res->socket_drops,
+		res->no_kernel_ts, res->interrupted ? "true" : "false", res->elapsed_ns);
+
+	json_stat(f, "rtt_ns", &s->rtt, true);
+	json_ipdv(f, "ipdv_ns", &s->ipdv);
+	json_ipdv(f, "ipdv_forward_ns", &s->ipdv_fwd);
+	json_ipdv(f, "ipdv_backward_ns", &s->ipdv_bwd);
+	json_stat(f, "turnaround_ns", &s->turnaround, true);
+	json_stat(f, "forward_ns", &s->forward, s->one_way);
+	json_stat(f, "backward_ns", &s->backward, s->one_way);
+	json_range(f, "sender_ttl", s->have_ttl, s->sender_ttl_min, s->sender_ttl_max);
+	json_range(f, "reply_ttl", s->have_reply_ttl, s->reply_ttl_min, s->reply_ttl_max);
+	fprintf(f, "\"reflector_seq_gaps\":%" PRIu64 ",\"reflector_seq_skipped\":%" PRIu64
+		",\"reflector_seq_out_of_order\":%" PRIu64 ",\"reflector_seq_excess\":%" PRIu64 ",",
+		s->refl_seq_gaps, s->refl_seq_skipped, s->refl_seq_ooo, s->refl_seq_excess);
+	if (s->have_refl_errest)
+		fprintf(f, "\"reflector_err_est\":\"0x%04x\",\"reflector_synced\":%s,",
+			s->refl_errest, tw_ts_errest_synced(s->refl_errest) ? "true" : "false");
+	else
+		fprintf(f, "\"reflector_err_est\":null,\"reflector_synced\":null,");
+	fprintf(f, "\"sender_err_est\":\"0x%04x\",\"sender_synced\":%s,", res->sender_errest,
+		tw_ts_errest_synced(res->sender_errest) ? "true" : "false");
+
+	fprintf(f, "\"check\":");
+	if (!o->tp.check) {
+		fprintf(f, "null");
+	} else {
+		const struct check_state *c = &res->check;
+
+		fprintf(f, "{\"ok\":%s,\"checked\":%" PRIu64 ",\"violations\":%" PRIu64
+			",\"first_violation\":", c->violations == 0 ? "true" : "false", c->checked,
+			c->violations);
+		if (c->violations == 0)
+			fprintf(f, "null");
+		else
+			json_str(f, c->first);
+		fprintf(f, ",\"kinds\":{");
+		for (int k = 0; k < CHECK_KIND_MAX; k++)
+			fprintf(f, "%s\"%s\":%" PRIu64, k ? "," : "",
+				check_kind_name((enum check_kind)k), c->kind[k]);
+		fprintf(f, "}}");
+	}
+	if (o->per_packet)
+		json_packets(f, res->m);
+	fprintf(f, "}\n");
+}
