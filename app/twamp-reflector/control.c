@@ -199,6 +199,18 @@ twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum)
 	}
 }
 
+static void
+port_print(FILE *f, const char *name, uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	if (rte_eth_stats_get(port, &st) != 0)
+		return;
+	fprintf(f, "  %s %u: ipackets %" PRIu64 " opackets %" PRIu64 " imissed %" PRIu64
+		" ierrors %" PRIu64 " oerrors %" PRIu64 " rx_nombuf %" PRIu64 "\n", name, port,
+		st.ipackets, st.opackets, st.imissed, st.ierrors, st.oerrors, st.rx_nombuf);
+}
+
 void
 twr_stats_print(const struct twr_app *app, FILE *f)
 {
@@ -218,4 +230,7 @@ twr_stats_print(const struct twr_app *app, FILE *f)
 	fprintf(f, "  %-24s %" PRIu64 "\n", "exception_from_kernel", app->exc_from_kernel);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "exception_from_kernel_drop",
 		app->exc_from_kernel_drop + s.drop_inject_full);
+	port_print(f, "data port", app->port);
+	if (app->tap_port != UINT16_MAX)
+		port_print(f, "exception port", app->tap_port);
 }

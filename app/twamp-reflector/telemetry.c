@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DPDK telemetry endpoints (dpdk-telemetry.py): /twamp/stats (totals), /twamp/workers,N (one
- * worker), /twamp/clock, /twamp/flows. Counters are read without locks while workers write them:
+ * worker), /twamp/ports, /twamp/clock, /twamp/flows. Counters are read without locks while workers write them:
  * each is a naturally aligned 64-bit word, so a read sees an old or a new value, never a torn one.
  */
 #include <stdio.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "reflector.h"
@@ -122,6 +123,40 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static void
+add_port(struct rte_tel_data *d, const char *name, uint16_t port)
+{
+	struct rte_tel_data *p = rte_tel_data_alloc();
+	struct rte_eth_stats st;
+
+	if (p == NULL)
+		return;
+	rte_tel_data_start_dict(p);
+	rte_tel_data_add_dict_u64(p, "port_id", port);
+	if (rte_eth_stats_get(port, &st) == 0) {
+		rte_tel_data_add_dict_u64(p, "ipackets", st.ipackets);
+		rte_tel_data_add_dict_u64(p, "opackets", st.opackets);
+		rte_tel_data_add_dict_u64(p, "ibytes", st.ibytes);
+		rte_tel_data_add_dict_u64(p, "obytes", st.obytes);
+		rte_tel_data_add_dict_u64(p, "imissed", st.imissed);
+		rte_tel_data_add_dict_u64(p, "ierrors", st.ierrors);
+		rte_tel_data_add_dict_u64(p, "oerrors", st.oerrors);
+		rte_tel_data_add_dict_u64(p, "rx_nombuf", st.rx_nombuf);
+	}
+	rte_tel_data_add_dict_container(d, name, p, 0);
+}
+
+/* The ports as the PMDs count them (what the NIC saw, before any verdict of ours). */
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	add_port(d, "data", app->port);
+	if (app->tap_port != UINT16_MAX)
+		add_port(d, "exception", app->tap_port);
+	return 0;
+}
+
 int
 twr_telemetry_init(struct twr_app *a)
 {
@@ -132,6 +167,8 @@ twr_telemetry_init(struct twr_app *a)
 				   "Counters of one worker. Parameters: worker id");
 	rte_telemetry_register_cmd("/twamp/clock", tel_clock,
 				   "Clock model: source, offset, drift, synchronisation, error estimate");
+	rte_telemetry_register_cmd("/twamp/ports", tel_ports,
+				   "Data and exception port counters as the PMDs report them");
 	rte_telemetry_register_cmd("/twamp/flows", tel_flows,
 				   "TWAMP Light flow tables: capacity, entries, refusals");
 	return 0;
