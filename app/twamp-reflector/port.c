@@ -70,6 +70,15 @@ setup_port(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd, uint1
 			 port, info.driver_name, info.max_rx_queues, info.max_tx_queues, nb_q);
 		return -EINVAL;
 	}
+	/*
+	 * net_af_packet spreads received frames over all of its qpairs sockets with PACKET_FANOUT,
+	 * whether we poll them or not: a queue nobody polls silently loses its share.
+	 */
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && info.max_rx_queues != nb_q) {
+		PORT_LOG(ERR, "port %u: net_af_packet has qpairs=%u but there are %u workers: set "
+			 "qpairs=%u in port.device", port, info.max_rx_queues, nb_q, nb_q);
+		return -EINVAL;
+	}
 	if (nb_q > 1) {
 		/* RSS on the 5-tuple keeps each sender's flow, and its sequence counter, on one worker. */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -220,6 +229,7 @@ twr_ports_init(struct twr_app *app)
 	uint16_t dataroom;
 	int socket, ret;
 
+	app->tap_port = UINT16_MAX;
 	ret = find_port(c->port_device, &app->port);
 	if (ret < 0) {
 		PORT_LOG(ERR, "no ethdev for port.device \"%s\" (was it probed? see EAL messages)",
@@ -249,6 +259,7 @@ twr_ports_init(struct twr_app *app)
 
 	ret = setup_port(app->port, app->nb_workers, c->rx_desc, c->tx_desc, c->mtu, app->pool,
 			 c->csum_offload != TW_CONF_OFF, &app->tx_csum_offload, &app->rx_csum_offload);
+	app->port_open = true;
 	if (ret < 0) {
 		PORT_LOG(ERR, "cannot start port %u: %s", app->port, rte_strerror(-ret));
 		return ret;
@@ -270,7 +281,6 @@ twr_ports_init(struct twr_app *app)
 		 app->tx_csum_offload ? "offloaded" : "software",
 		 app->rx_csum_offload ? "offloaded" : "software");
 
-	app->tap_port = UINT16_MAX;
 	if (c->exception_enabled) {
 		char args[128];
 		bool txc, rxc;
@@ -312,6 +322,9 @@ twr_ports_close(struct twr_app *app)
 		rte_vdev_uninit(TAP_VDEV_NAME);
 		app->tap_port = UINT16_MAX;
 	}
-	rte_eth_dev_stop(app->port);
-	rte_eth_dev_close(app->port);
+	if (app->port_open) {
+		rte_eth_dev_stop(app->port);
+		rte_eth_dev_close(app->port);
+		app->port_open = false;
+	}
 }

@@ -59,6 +59,7 @@ struct twr_worker {
 struct twr_app {
 	const struct tw_conf *conf;
 	uint16_t port;			/* data port */
+	bool port_open;			/* configured: stop and close it at exit */
 	uint16_t tap_port;		/* exception path port (UINT16_MAX when disabled) */
 	uint16_t nb_workers;
 	bool tx_csum_offload;
