@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,23 @@ tw_conf_defaults(struct tw_conf *c)
 	c->clock_synchronized = TW_CONF_AUTO;
 	c->clock_resync_ms = 1000;
 	c->ts_format = TW_CONF_TS_NTP;
+
+	c->control_enabled = false;	/* needs the exception path and addresses: opt in */
+	c->control_port = 862;		/* RFC 5357 §3.1 well-known TWAMP-Control port */
+	/* Secured modes need keys, so they are offered only when the config names them. */
+	c->control_modes = TW_CONF_MODE_UNAUTH | TW_CONF_MODE_ISC | TW_CONF_MODE_REFLECT_OCTETS |
+			   TW_CONF_MODE_SYMMETRICAL;
+	c->control_count = 1024;	/* RFC 4656 §3.1: Count MUST be at least 1024 */
+	c->control_test_ports[0].lo = 20100;
+	c->control_test_ports[0].hi = 20199;
+	c->nb_control_test_ports = 1;
+	c->control_max_conns = 64;
+	c->control_max_conns_per_source = 8;
+	c->control_max_sessions = 1024;
+	c->control_max_sessions_per_conn = 64;
+	c->control_handshake_timeout_s = 10;
+	c->control_refwait_s = 900;
+	c->control_max_padding = 1400;
 }
 
 /* Errors */
@@ -698,11 +716,12 @@ fmt_range(char *buf, size_t size, const struct tw_conf_port_range *r)
 	return buf;
 }
 
+/* One port or "lo-hi" range into r[i]; overlaps within the list are refused. */
 static int
-port_item(struct parser *p, const char *sect, const struct key *k, unsigned int i)
+range_item(struct parser *p, const char *sect, const struct key *k, unsigned int i,
+	   struct tw_conf_port_range *r, unsigned int *nb)
 {
 	char b[SHOW_BUF], r1[RANGE_BUF], r2[RANGE_BUF];
-	struct tw_conf *c = p->c;
 	const char *s = ev_str(p);
 	size_t n = ev_len(p);
 	const char *dash = memchr(s, '-', n);
@@ -724,17 +743,23 @@ port_item(struct parser *p, const char *sect, const struct key *k, unsigned int 
 			    "%s.%s: %s is not a port range (\"low-high\", 1-65535, low <= high)",
 			    sect, k->name, show(b, sizeof(b), s, n));
 	}
-	c->light_ports[i].lo = (uint16_t)lo;
-	c->light_ports[i].hi = (uint16_t)hi;
+	r[i].lo = (uint16_t)lo;
+	r[i].hi = (uint16_t)hi;
 	/* An overlap means one of the two entries is not what the author meant. */
 	for (j = 0; j < i; j++) {
-		if (c->light_ports[j].lo <= hi && lo <= c->light_ports[j].hi)
+		if (r[j].lo <= hi && lo <= r[j].hi)
 			return fail(p, &p->ev.start_mark, "%s.%s: %s overlaps %s", sect, k->name,
-				    fmt_range(r1, sizeof(r1), &c->light_ports[i]),
-				    fmt_range(r2, sizeof(r2), &c->light_ports[j]));
+				    fmt_range(r1, sizeof(r1), &r[i]),
+				    fmt_range(r2, sizeof(r2), &r[j]));
 	}
-	c->nb_light_ports = i + 1;
+	*nb = i + 1;
 	return 0;
+}
+
+static int
+port_item(struct parser *p, const char *sect, const struct key *k, unsigned int i)
+{
+	return range_item(p, sect, k, i, p->c->light_ports, &p->c->nb_light_ports);
 }
 
 static int
@@ -743,6 +768,221 @@ key_ports(struct parser *p, const char *sect, const struct key *k)
 	p->c->nb_light_ports = 0;
 	return value_list(p, sect, k, "ports or \"low-high\" ranges",
 			  "a port or a \"low-high\" range", port_item);
+}
+
+static int
+test_port_item(struct parser *p, const char *sect, const struct key *k, unsigned int i)
+{
+	return range_item(p, sect, k, i, p->c->control_test_ports,
+			  &p->c->nb_control_test_ports);
+}
+
+static int
+key_test_ports(struct parser *p, const char *sect, const struct key *k)
+{
+	p->c->nb_control_test_ports = 0;
+	return value_list(p, sect, k, "ports or \"low-high\" ranges",
+			  "a port or a \"low-high\" range", test_port_item);
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} mode_names[] = {
+	{ "unauthenticated", TW_CONF_MODE_UNAUTH },
+	{ "authenticated", TW_CONF_MODE_AUTH },
+	{ "encrypted", TW_CONF_MODE_ENC },
+	{ "mixed", TW_CONF_MODE_MIXED },
+	{ "individual-session-control", TW_CONF_MODE_ISC },
+	{ "reflect-octets", TW_CONF_MODE_REFLECT_OCTETS },
+	{ "symmetrical-size", TW_CONF_MODE_SYMMETRICAL },
+};
+
+static int
+mode_item(struct parser *p, const char *sect, const struct key *k, unsigned int i)
+{
+	char b[SHOW_BUF];
+	size_t j;
+
+	for (j = 0; j < sizeof(mode_names) / sizeof(mode_names[0]); j++) {
+		if (word_eq(ev_str(p), ev_len(p), mode_names[j].name)) {
+			if (p->c->control_modes & mode_names[j].bit)
+				return fail(p, &p->ev.start_mark, "%s.%s: %s is listed twice",
+					    sect, k->name, show(b, sizeof(b), ev_str(p),
+								ev_len(p)));
+			p->c->control_modes |= mode_names[j].bit;
+			return 0;
+		}
+	}
+	return fail(p, &p->ev.start_mark,
+		    "%s.%s: %s is not a mode (unauthenticated, authenticated, encrypted, mixed, "
+		    "individual-session-control, reflect-octets, symmetrical-size)", sect, k->name,
+		    show(b, sizeof(b), ev_str(p), ev_len(p)));
+}
+
+static int
+key_modes(struct parser *p, const char *sect, const struct key *k)
+{
+	p->c->control_modes = 0;
+	return value_list(p, sect, k, "mode names", "a mode name", mode_item);
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Hex string (even length) into out. @return octets, or -1. */
+static int
+unhex(const char *s, size_t n, uint8_t *out, size_t max)
+{
+	size_t i;
+
+	if (n == 0 || n % 2 != 0 || n / 2 > max)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
+static int
+add_key(struct parser *p, const yaml_mark_t *m, const struct tw_conf_key *key)
+{
+	struct tw_conf *c = p->c;
+	unsigned int j;
+
+	if (c->nb_keys >= TW_CONF_MAX_KEYS)
+		return fail(p, m, "control.keys: more than %u keys", TW_CONF_MAX_KEYS);
+	for (j = 0; j < c->nb_keys; j++) {
+		if (strcmp(c->keys[j].id, key->id) == 0)
+			return fail(p, m, "control.keys: KeyID \"%s\" is listed twice", key->id);
+	}
+	c->keys[c->nb_keys++] = *key;
+	return 0;
+}
+
+/*
+ * control.keys: a list of {id: KEYID, secret: PASSPHRASE} or {id: KEYID, secret_hex: HEX}.
+ * The passphrase is used as the RFC 4656 §3.1 shared secret, octet for octet.
+ */
+static int
+key_keys(struct parser *p, const char *sect, const struct key *k)
+{
+	char b[SHOW_BUF];
+	struct tw_conf_key key;
+	yaml_mark_t item_mark;
+	int rc;
+
+	rc = next(p);
+	if (rc != 0)
+		return rc;
+	if (p->ev.type != YAML_SEQUENCE_START_EVENT)
+		return fail(p, &p->ev.start_mark, "%s.%s: expected a list of {id, secret}, got %s",
+			    sect, k->name, kind(&p->ev));
+	for (;;) {
+		bool have_id = false, have_secret = false;
+
+		rc = next(p);
+		if (rc != 0)
+			return rc;
+		if (p->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		if (p->ev.type != YAML_MAPPING_START_EVENT)
+			return fail(p, &p->ev.start_mark,
+				    "%s.%s: expected {id: KEYID, secret: PASSPHRASE}, got %s", sect,
+				    k->name, kind(&p->ev));
+		item_mark = p->ev.start_mark;
+		memset(&key, 0, sizeof(key));
+		for (;;) {
+			const char *s;
+			size_t n;
+			bool is_id, is_secret, is_hex;
+
+			rc = next(p);
+			if (rc != 0)
+				goto out;
+			if (p->ev.type == YAML_MAPPING_END_EVENT)
+				break;
+			rc = want_scalar(p, sect, k->name, "id, secret or secret_hex");
+			if (rc != 0)
+				goto out;
+			is_id = str_eq(ev_str(p), ev_len(p), "id");
+			is_secret = str_eq(ev_str(p), ev_len(p), "secret");
+			is_hex = str_eq(ev_str(p), ev_len(p), "secret_hex");
+			if (!is_id && !is_secret && !is_hex) {
+				rc = fail(p, &p->ev.start_mark, "%s.%s: unknown key %s (expected id, "
+					  "secret or secret_hex)", sect, k->name,
+					  show(b, sizeof(b), ev_str(p), ev_len(p)));
+				goto out;
+			}
+			if ((is_id && have_id) || (!is_id && have_secret)) {
+				rc = fail(p, &p->ev.start_mark, "%s.%s: duplicate %s", sect,
+					  k->name, is_id ? "id" : "secret");
+				goto out;
+			}
+			rc = value_scalar(p, sect, k, is_id ? "a KeyID" : "a secret");
+			if (rc != 0)
+				goto out;
+			s = ev_str(p);
+			n = ev_len(p);
+			if (is_id) {
+				if (n > TW_CONF_KEYID_LEN) {
+					rc = fail(p, &p->ev.start_mark, "%s.%s: KeyID %s is longer "
+						  "than %u octets", sect, k->name,
+						  show(b, sizeof(b), s, n), TW_CONF_KEYID_LEN);
+					goto out;
+				}
+				memcpy(key.id, s, n);
+				have_id = true;
+			} else if (is_secret) {
+				if (n > TW_CONF_MAX_SECRET) {
+					rc = fail(p, &p->ev.start_mark, "%s.%s: secret longer than %u "
+						  "octets", sect, k->name, TW_CONF_MAX_SECRET);
+					goto out;
+				}
+				memcpy(key.secret, s, n);
+				key.secret_len = (uint16_t)n;
+				have_secret = true;
+			} else {
+				int len = unhex(s, n, key.secret, sizeof(key.secret));
+
+				/* Never echo secret material into an error message. */
+				if (len < 0) {
+					rc = fail(p, &p->ev.start_mark, "%s.%s: secret_hex is not an "
+						  "even number of hex digits (1-%u octets)", sect,
+						  k->name, TW_CONF_MAX_SECRET);
+					goto out;
+				}
+				key.secret_len = (uint16_t)len;
+				have_secret = true;
+			}
+		}
+		if (!have_id || !have_secret || key.id[0] == '\0' || key.secret_len == 0) {
+			rc = fail(p, &item_mark, "%s.%s: each key needs a non-empty id and secret "
+				  "(or secret_hex)", sect, k->name);
+			goto out;
+		}
+		rc = add_key(p, &item_mark, &key);
+		if (rc != 0)
+			goto out;
+		explicit_bzero(&key, sizeof(key));
+	}
+	return 0;
+out:
+	explicit_bzero(&key, sizeof(key));
+	return rc;
 }
 
 /* Schema */
@@ -783,6 +1023,26 @@ static const struct key light_keys[] = {
 	{ "flow_idle_timeout", key_uint, FIELD(flow_idle_timeout_s), 1, 86400, NULL, NULL },
 };
 
+static const struct key control_keys[] = {
+	{ "enabled", key_bool, FIELD(control_enabled), 0, 0, NULL, NULL },
+	{ "port", key_uint, FIELD(control_port), 1, 65535, NULL, NULL },
+	{ "modes", key_modes, 0, 0, 0, 0, NULL, NULL },
+	/* RFC 4656 §3.1: "MUST be a power of 2" is not said, but Count MUST be >= 1024. */
+	{ "count", key_uint, FIELD(control_count), 1024, 1u << 24, NULL, NULL },
+	{ "test_ports", key_test_ports, 0, 0, 0, 0, NULL, NULL },
+	{ "max_connections", key_uint, FIELD(control_max_conns), 1, 65536, NULL, NULL },
+	{ "max_connections_per_source", key_uint, FIELD(control_max_conns_per_source), 1, 65536,
+	  NULL, NULL },
+	{ "max_sessions", key_uint, FIELD(control_max_sessions), 1, 1u << 20, NULL, NULL },
+	{ "max_sessions_per_connection", key_uint, FIELD(control_max_sessions_per_conn), 1, 65536,
+	  NULL, NULL },
+	{ "handshake_timeout", key_uint, FIELD(control_handshake_timeout_s), 1, 3600, NULL, NULL },
+	{ "refwait", key_uint, FIELD(control_refwait_s), 1, 86400, NULL, NULL },
+	{ "max_padding", key_uint, FIELD(control_max_padding), 0, 9000, NULL, NULL },
+	{ "keystore", key_str, FIELD(keystore), 1, 0, NULL, NULL },
+	{ "keys", key_keys, 0, 0, 0, 0, NULL, NULL },
+};
+
 static const struct key clock_keys[] = {
 	{ "synchronized", key_tristate, FIELD(clock_synchronized), 0, 0, NULL, "auto, yes or no" },
 	{ "resync_interval_ms", key_uint, FIELD(clock_resync_ms), 10, 60000, NULL, NULL },
@@ -797,6 +1057,7 @@ static const struct section sections[] = {
 	SECTION("exception", exception_keys),
 	SECTION("light", light_keys),
 	SECTION("clock", clock_keys),
+	SECTION("control", control_keys),
 };
 
 /* Walking the document */
@@ -861,8 +1122,8 @@ parse_sections(struct parser *p)
 		show(b, sizeof(b), ev_str(p), ev_len(p));
 		if (i == sizeof(sections) / sizeof(sections[0]))
 			return fail(p, &p->ev.start_mark,
-				    "unknown section %s (expected eal, port, exception, light or "
-				    "clock)", b);
+				    "unknown section %s (expected eal, port, exception, light, "
+				    "clock or control)", b);
 		if (seen & (UINT32_C(1) << i))
 			return fail(p, &p->ev.start_mark, "duplicate section %s", b);
 		seen |= UINT32_C(1) << i;
@@ -905,7 +1166,7 @@ parse_stream(struct parser *p)
 		rc = parse_sections(p);
 	else if (!is_null(&p->ev))
 		rc = fail(p, &p->ev.start_mark, "expected a mapping of sections "
-			  "(eal, port, exception, light, clock), got %s", kind(&p->ev));
+			  "(eal, port, exception, light, clock, control), got %s", kind(&p->ev));
 	if (rc != 0)
 		return rc;
 
@@ -944,6 +1205,33 @@ finish(struct parser *p)
 			c->light_addrs[i].prefixlen = c->addrs[i].family == 4 ? 32 : 128;
 		}
 		c->nb_light_addrs = c->nb_addrs;
+	}
+	if (c->control_enabled) {
+		const uint32_t secured = TW_CONF_MODE_AUTH | TW_CONF_MODE_ENC | TW_CONF_MODE_MIXED;
+		unsigned int i, j;
+
+		if (!(c->control_modes & (secured | TW_CONF_MODE_UNAUTH)))
+			return fail_at(p, 1, 1, "control.modes: offer at least one of "
+				       "unauthenticated, authenticated, encrypted or mixed");
+		if ((c->control_modes & secured) && c->nb_keys == 0 && c->keystore[0] == '\0')
+			return fail_at(p, 1, 1, "control.modes: authenticated, encrypted and mixed "
+				       "modes need keys (control.keys or control.keystore)");
+		if (!c->exception_enabled || c->nb_addrs == 0)
+			return fail_at(p, 1, 1, "control: TWAMP-Control is served by the kernel on "
+				       "the exception path: enable exception and give it addresses");
+		for (i = 0; c->light_enabled && i < c->nb_control_test_ports; i++) {
+			for (j = 0; j < c->nb_light_ports; j++) {
+				char r1[RANGE_BUF], r2[RANGE_BUF];
+
+				if (c->control_test_ports[i].lo <= c->light_ports[j].hi &&
+				    c->light_ports[j].lo <= c->control_test_ports[i].hi)
+					return fail_at(p, 1, 1, "control.test_ports: %s overlaps "
+						       "light.ports %s",
+						       fmt_range(r1, sizeof(r1),
+								 &c->control_test_ports[i]),
+						       fmt_range(r2, sizeof(r2), &c->light_ports[j]));
+			}
+		}
 	}
 	if (c->light_enabled && c->nb_light_addrs == 0) {
 		static const char msg[] = "light: no reflector addresses "
@@ -1038,10 +1326,133 @@ tw_conf_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen)
 		goto out;
 	}
 	rc = tw_conf_parse(buf, len, path, c, errbuf, errlen);
+	if (rc == 0 && c->keystore[0] != '\0') {
+		char ks[TW_CONF_MAX_STR * 2];
+		const char *slash = strrchr(path, '/');
+
+		/* A relative keystore path is relative to the configuration file. */
+		if (c->keystore[0] != '/' && slash != NULL)
+			snprintf(ks, sizeof(ks), "%.*s/%s", (int)(slash - path), path, c->keystore);
+		else
+			snprintf(ks, sizeof(ks), "%s", c->keystore);
+		rc = tw_conf_keystore_load(ks, c, errbuf, errlen);
+	}
 out:
+	explicit_bzero(buf, len);
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+static void
+ks_fail(char *errbuf, size_t errlen, const char *path, unsigned int line, const char *msg)
+{
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "%s:%u: %s", path, line, msg);
+}
+
+int
+tw_conf_keystore_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen)
+{
+	char line[TW_CONF_KEYID_LEN + 2 * TW_CONF_MAX_SECRET + 64];
+	struct tw_conf_key key;
+	unsigned int lineno = 0;
+	struct stat st;
+	FILE *f;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: cannot open keystore: %s", path,
+				 strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: keystore is not a regular file", path);
+		return -EINVAL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		close(fd);
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: keystore is accessible by group or others "
+				 "(mode %03o): chmod 600 it", path, (unsigned int)(st.st_mode & 0777));
+		return -EPERM;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *id, *hex, *end;
+		int len;
+		size_t i;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			ks_fail(errbuf, errlen, path, lineno, "line too long");
+			rc = -EINVAL;
+			break;
+		}
+		for (i = 0; line[i] == ' ' || line[i] == '\t'; i++)
+			;
+		if (line[i] == '#' || line[i] == '\n' || line[i] == '\r' || line[i] == '\0')
+			continue;
+		id = strtok_r(line + i, " \t\r\n", &end);
+		hex = strtok_r(NULL, " \t\r\n", &end);
+		if (id == NULL || hex == NULL || strtok_r(NULL, " \t\r\n", &end) != NULL) {
+			ks_fail(errbuf, errlen, path, lineno,
+				"expected \"KeyID hex-passphrase\"");
+			rc = -EINVAL;
+			break;
+		}
+		memset(&key, 0, sizeof(key));
+		if (strlen(id) > TW_CONF_KEYID_LEN) {
+			ks_fail(errbuf, errlen, path, lineno, "KeyID longer than 80 octets");
+			rc = -EINVAL;
+			break;
+		}
+		memcpy(key.id, id, strlen(id));
+		len = unhex(hex, strlen(hex), key.secret, sizeof(key.secret));
+		if (len <= 0) {
+			ks_fail(errbuf, errlen, path, lineno,
+				"passphrase is not an even number of hex digits (1-256 octets)");
+			rc = -EINVAL;
+			break;
+		}
+		key.secret_len = (uint16_t)len;
+		if (c->nb_keys >= TW_CONF_MAX_KEYS) {
+			ks_fail(errbuf, errlen, path, lineno, "more than 64 keys");
+			rc = -EINVAL;
+			break;
+		}
+		for (i = 0; i < c->nb_keys; i++) {
+			if (strcmp(c->keys[i].id, key.id) == 0)
+				break;
+		}
+		if (i < c->nb_keys) {
+			ks_fail(errbuf, errlen, path, lineno, "KeyID listed twice");
+			rc = -EINVAL;
+			break;
+		}
+		c->keys[c->nb_keys++] = key;
+	}
+	explicit_bzero(line, sizeof(line));
+	explicit_bzero(&key, sizeof(key));
+	fclose(f);
+	return rc;
+}
+
+void
+tw_conf_wipe_keys(struct tw_conf *c)
+{
+	explicit_bzero(c->keys, sizeof(c->keys));
+	c->nb_keys = 0;
 }
 
 int

@@ -17,6 +17,27 @@ enum tw_conf_limits {
 	TW_CONF_MAX_ADDRS = 16,
 	TW_CONF_MAX_PORT_RANGES = 64,
 	TW_CONF_IFNAMSIZ = 16,		/* IFNAMSIZ, including the NUL */
+	TW_CONF_MAX_KEYS = 64,
+	TW_CONF_KEYID_LEN = 80,		/* RFC 4656 §3.1: KeyID is 80 octets (UTF-8, zero-padded) */
+	TW_CONF_MAX_SECRET = 256,
+};
+
+/* TWAMP-Control Modes bits (RFC 4656 §3.1, RFC 5618, RFC 5938, RFC 6038). */
+enum tw_conf_mode {
+	TW_CONF_MODE_UNAUTH = 1,
+	TW_CONF_MODE_AUTH = 2,
+	TW_CONF_MODE_ENC = 4,
+	TW_CONF_MODE_MIXED = 8,
+	TW_CONF_MODE_ISC = 16,		/* individual session control */
+	TW_CONF_MODE_REFLECT_OCTETS = 32,
+	TW_CONF_MODE_SYMMETRICAL = 64,
+};
+
+/* A shared secret for a KeyID (RFC 4656 §3.1). Wipe with tw_conf_wipe_keys() when done. */
+struct tw_conf_key {
+	char id[TW_CONF_KEYID_LEN + 1];
+	uint16_t secret_len;
+	uint8_t secret[TW_CONF_MAX_SECRET];
 };
 
 enum tw_conf_tristate {
@@ -77,6 +98,24 @@ struct tw_conf {
 	enum tw_conf_tristate clock_synchronized;	/* default auto: ask the kernel */
 	uint32_t clock_resync_ms;		/* default 1000 */
 	enum tw_conf_ts_format ts_format;	/* default ntp */
+
+	/* control: (TWAMP-Control server, RFC 5357 §3) */
+	bool control_enabled;			/* default false */
+	uint16_t control_port;			/* default 862 */
+	uint32_t control_modes;			/* TW_CONF_MODE_* bits offered; default 1|16|32|64 */
+	uint32_t control_count;			/* PBKDF2 iterations in the greeting, default 1024 */
+	struct tw_conf_port_range control_test_ports[TW_CONF_MAX_PORT_RANGES];
+	unsigned int nb_control_test_ports;	/* default 20100-20199 */
+	uint32_t control_max_conns;		/* default 64 */
+	uint32_t control_max_conns_per_source;	/* default 8 */
+	uint32_t control_max_sessions;		/* total, default 1024 */
+	uint32_t control_max_sessions_per_conn;	/* default 64 */
+	uint32_t control_handshake_timeout_s;	/* per step, default 10 */
+	uint32_t control_refwait_s;		/* RFC 5357 §3.8 REFWAIT, default 900 */
+	uint32_t control_max_padding;		/* octets, default 1400 */
+	char keystore[TW_CONF_MAX_STR];		/* "KeyID hex-passphrase" file, "" = none */
+	struct tw_conf_key keys[TW_CONF_MAX_KEYS];	/* inline control.keys, then the keystore's */
+	unsigned int nb_keys;
 };
 
 /* Fill every field with its default. */
@@ -93,6 +132,17 @@ int tw_conf_parse(const char *text, size_t len, const char *name, struct tw_conf
 
 /* Read and parse a file. @return 0, -errno of open/read (with errbuf set), or as tw_conf_parse. */
 int tw_conf_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen);
+
+/*
+ * Load a keystore file: one "KeyID hex-passphrase" per line (the owampd/twampd pfs format),
+ * blank lines and # comments allowed. Keys are appended to c->keys. The file must not be
+ * readable or writable by group or others (a key file anyone can read is no secret).
+ * @return 0, -EPERM (permissions), -EINVAL (content, errbuf "path:line: message"), -errno.
+ */
+int tw_conf_keystore_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen);
+
+/* Overwrite every secret in c (keys and their count). */
+void tw_conf_wipe_keys(struct tw_conf *c);
 
 /* Parse "198.18.0.1/24", "2001:db8::1/64", "198.18.0.1" into a. @return 0 or -EINVAL. */
 int tw_conf_addr_parse(const char *s, struct tw_conf_addr *a);

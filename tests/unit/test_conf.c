@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "tw_conf.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -25,7 +27,7 @@
 enum {
 	LIST_LEN = 8448,		/* 32 eal args of 255 bytes, with commas */
 	LINE_MAX_LEN = LIST_LEN + 32,
-	NB_FIELDS = 22,
+	NB_FIELDS = 37,
 };
 
 /* Long inputs, spelled out so the boundary is visible in the row. */
@@ -73,7 +75,21 @@ static const char defaults[] =
 	"light.flow_idle_timeout=900\n"
 	"clock.synchronized=auto\n"
 	"clock.resync_interval_ms=1000\n"
-	"clock.timestamp_format=ntp\n";
+	"clock.timestamp_format=ntp\n"
+	"control.enabled=false\n"
+	"control.port=862\n"
+	"control.modes=0x71\n"
+	"control.count=1024\n"
+	"control.test_ports=[20100-20199]\n"
+	"control.max_connections=64\n"
+	"control.max_connections_per_source=8\n"
+	"control.max_sessions=1024\n"
+	"control.max_sessions_per_connection=64\n"
+	"control.handshake_timeout=10\n"
+	"control.refwait=900\n"
+	"control.max_padding=1400\n"
+	"control.keystore=\n"
+	"control.keys=[]\n";
 
 struct valid_row {
 	const char *name;
@@ -89,6 +105,41 @@ struct invalid_row {
 };
 
 static const struct valid_row valid_rows[] = {
+	{ "control: every key",
+	  "exception: {addresses: [198.18.0.1/24]}\n"
+	  "control:\n"
+	  "  enabled: true\n"
+	  "  port: 8620\n"
+	  "  modes: [unauthenticated, authenticated, encrypted, mixed, individual-session-control,"
+	  " reflect-octets, symmetrical-size]\n"
+	  "  count: 2048\n"
+	  "  test_ports: [\"30000-30099\", 31000]\n"
+	  "  max_connections: 10\n"
+	  "  max_connections_per_source: 2\n"
+	  "  max_sessions: 100\n"
+	  "  max_sessions_per_connection: 5\n"
+	  "  handshake_timeout: 3\n"
+	  "  refwait: 60\n"
+	  "  max_padding: 0\n"
+	  "  keys:\n"
+	  "    - {id: lab, secret: twamp-lab-secret}\n"
+	  "    - id: hexkey\n"
+	  "      secret_hex: 00ff10\n",
+	  "exception.addresses=[198.18.0.1/24]\nlight.addresses=[198.18.0.1/32]\n"
+	  "control.enabled=true\ncontrol.port=8620\ncontrol.modes=0x7f\ncontrol.count=2048\n"
+	  "control.test_ports=[30000-30099,31000]\ncontrol.max_connections=10\n"
+	  "control.max_connections_per_source=2\ncontrol.max_sessions=100\n"
+	  "control.max_sessions_per_connection=5\ncontrol.handshake_timeout=3\n"
+	  "control.refwait=60\ncontrol.max_padding=0\n"
+	  "control.keys=[lab:7477616d702d6c61622d736563726574,hexkey:00ff10]\n" },
+	{ "control: unauthenticated only, keystore path",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: yes, modes: [unauthenticated],"
+	  " keystore: keys.pfs}\n",
+	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
+	  "control.enabled=true\ncontrol.modes=0x1\ncontrol.keystore=keys.pfs\n" },
+	{ "control disabled needs nothing",
+	  "light: {enabled: false}\ncontrol: {enabled: false, modes: [encrypted]}\n",
+	  "light.enabled=false\ncontrol.modes=0x4\n" },
 	{ "empty file is the defaults", "", "" },
 	{ "comments only", "# nothing here\n\n   \n", "" },
 	{ "empty document", "---\n...\n", "" },
@@ -229,9 +280,50 @@ static const struct valid_row valid_rows[] = {
 #define ROW(name, yaml, err) { name, yaml, err, sizeof(yaml) - 1 }
 
 static const struct invalid_row invalid_rows[] = {
+	/* control */
+	ROW("control needs the exception path", "control: {enabled: true}\n",
+	  "t.yaml:1:1: control: TWAMP-Control is served by the kernel on the exception path: "
+	  "enable exception and give it addresses"),
+	ROW("secured modes need keys",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [authenticated]}\n",
+	  "t.yaml:1:1: control.modes: authenticated, encrypted and mixed modes need keys "
+	  "(control.keys or control.keystore)"),
+	ROW("no security mode offered",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [reflect-octets]}\n",
+	  "t.yaml:1:1: control.modes: offer at least one of unauthenticated, authenticated, "
+	  "encrypted or mixed"),
+	ROW("unknown mode", "control: {modes: [unauthenticated, fast]}\n",
+	  "t.yaml:1:36: control.modes: \"fast\" is not a mode (unauthenticated, authenticated, "
+	  "encrypted, mixed, individual-session-control, reflect-octets, symmetrical-size)"),
+	ROW("mode twice", "control: {modes: [mixed, mixed]}\n",
+	  "t.yaml:1:26: control.modes: \"mixed\" is listed twice"),
+	ROW("count below the RFC 4656 minimum", "control: {count: 1023}\n",
+	  "t.yaml:1:18: control.count: \"1023\" is out of range (1024-16777216)"),
+	ROW("test ports overlap light ports",
+	  "exception: {addresses: [198.18.0.1]}\nlight: {ports: [20150]}\ncontrol: {enabled: true}\n",
+	  "t.yaml:1:1: control.test_ports: 20100-20199 overlaps light.ports 20150"),
+	ROW("test port range reversed", "control: {test_ports: [\"9-8\"]}\n",
+	  "t.yaml:1:24: control.test_ports: \"9-8\" is not a port range (\"low-high\", 1-65535, "
+	  "low <= high)"),
+	ROW("key without secret", "control: {keys: [{id: a}]}\n",
+	  "t.yaml:1:18: control.keys: each key needs a non-empty id and secret (or secret_hex)"),
+	ROW("key with unknown field", "control: {keys: [{id: a, pass: b}]}\n",
+	  "t.yaml:1:26: control.keys: unknown key \"pass\" (expected id, secret or secret_hex)"),
+	ROW("KeyID too long", "control: {keys: [{id: " S64 S16 "x, secret: s}]}\n",
+	  "t.yaml:1:23: control.keys: KeyID \"abcdefghijklmnopabcdefghijklmnopabcdefgh\"... is "
+	  "longer than 80 octets"),
+	ROW("bad hex secret (never echoed)", "control: {keys: [{id: a, secret_hex: 0g}]}\n",
+	  "t.yaml:1:38: control.keys: secret_hex is not an even number of hex digits (1-256 "
+	  "octets)"),
+	ROW("KeyID twice", "control: {keys: [{id: a, secret: x}, {id: a, secret: y}]}\n",
+	  "t.yaml:1:38: control.keys: KeyID \"a\" is listed twice"),
+	ROW("keys is a scalar", "control: {keys: lab}\n",
+	  "t.yaml:1:17: control.keys: expected a list of {id, secret}, got a scalar"),
+	ROW("key item is a scalar", "control: {keys: [lab]}\n",
+	  "t.yaml:1:18: control.keys: expected {id: KEYID, secret: PASSPHRASE}, got a scalar"),
 	/* structure */
 	ROW("unknown section", "prot:\n  mtu: 1500\n",
-	  "t.yaml:1:1: unknown section \"prot\" (expected eal, port, exception, light or clock)"),
+	  "t.yaml:1:1: unknown section \"prot\" (expected eal, port, exception, light, clock or control)"),
 	ROW("unknown key in port", "port:\n  device: x\n  prot: 1\n",
 	  "t.yaml:3:3: unknown key \"prot\" in section \"port\""),
 	ROW("unknown key in eal", "eal: {lcore: 0}",
@@ -255,10 +347,10 @@ static const struct invalid_row invalid_rows[] = {
 	ROW("duplicate section", "port: {}\nclock: {}\nport: {}\n",
 	  "t.yaml:3:1: duplicate section \"port\""),
 	ROW("top level is a list", "- port\n",
-	  "t.yaml:1:1: expected a mapping of sections (eal, port, exception, light, clock), "
+	  "t.yaml:1:1: expected a mapping of sections (eal, port, exception, light, clock, control), "
 	  "got a list"),
 	ROW("top level is a scalar", "port\n",
-	  "t.yaml:1:1: expected a mapping of sections (eal, port, exception, light, clock), "
+	  "t.yaml:1:1: expected a mapping of sections (eal, port, exception, light, clock, control), "
 	  "got a scalar"),
 	ROW("section is a scalar", "port: 1500\n",
 	  "t.yaml:1:7: port: expected a mapping of keys, got a scalar"),
@@ -506,7 +598,7 @@ static const struct invalid_row invalid_rows[] = {
 	ROW("anchor", "port: &p {mtu: 1500}\n", "t.yaml:1:7: anchors (&p) are not supported"),
 	ROW("alias", "port: {mtu: *m}\n", "t.yaml:1:13: aliases (*m) are not supported"),
 	ROW("billion laughs", "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
-	  "t.yaml:1:1: unknown section \"a\" (expected eal, port, exception, light or clock)"),
+	  "t.yaml:1:1: unknown section \"a\" (expected eal, port, exception, light, clock or control)"),
 	ROW("billion laughs inside a section", "eal: {args: &a [x, x], log_level: *a}\n",
 	  "t.yaml:1:13: anchors (&a) are not supported"),
 	ROW("standard tag", "port: {mtu: !!int 1500}",
@@ -618,6 +710,43 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 	snprintf(out[n++], LINE_MAX_LEN, "clock.timestamp_format=%s",
 		 c->ts_format == TW_CONF_TS_NTP ? "ntp" :
 		 c->ts_format == TW_CONF_TS_PTP ? "ptp" : "?");
+
+	snprintf(out[n++], LINE_MAX_LEN, "control.enabled=%s", c->control_enabled ? "true" : "false");
+	snprintf(out[n++], LINE_MAX_LEN, "control.port=%u", c->control_port);
+	snprintf(out[n++], LINE_MAX_LEN, "control.modes=0x%x", c->control_modes);
+	snprintf(out[n++], LINE_MAX_LEN, "control.count=%u", c->control_count);
+	o = snprintf(list, sizeof(list), "[");
+	for (i = 0; i < c->nb_control_test_ports; i++) {
+		const struct tw_conf_port_range *r = &c->control_test_ports[i];
+
+		if (r->lo == r->hi)
+			o += snprintf(list + o, sizeof(list) - o, "%s%u", i ? "," : "", r->lo);
+		else
+			o += snprintf(list + o, sizeof(list) - o, "%s%u-%u", i ? "," : "", r->lo,
+				      r->hi);
+	}
+	snprintf(list + o, sizeof(list) - o, "]");
+	snprintf(out[n++], LINE_MAX_LEN, "control.test_ports=%s", list);
+	snprintf(out[n++], LINE_MAX_LEN, "control.max_connections=%u", c->control_max_conns);
+	snprintf(out[n++], LINE_MAX_LEN, "control.max_connections_per_source=%u",
+		 c->control_max_conns_per_source);
+	snprintf(out[n++], LINE_MAX_LEN, "control.max_sessions=%u", c->control_max_sessions);
+	snprintf(out[n++], LINE_MAX_LEN, "control.max_sessions_per_connection=%u",
+		 c->control_max_sessions_per_conn);
+	snprintf(out[n++], LINE_MAX_LEN, "control.handshake_timeout=%u",
+		 c->control_handshake_timeout_s);
+	snprintf(out[n++], LINE_MAX_LEN, "control.refwait=%u", c->control_refwait_s);
+	snprintf(out[n++], LINE_MAX_LEN, "control.max_padding=%u", c->control_max_padding);
+	snprintf(out[n++], LINE_MAX_LEN, "control.keystore=%s", c->keystore);
+	/* Keys print as id:hex so a row can pin the exact secret octets. */
+	o = snprintf(list, sizeof(list), "[");
+	for (i = 0; i < c->nb_keys; i++) {
+		o += snprintf(list + o, sizeof(list) - o, "%s%s:", i ? "," : "", c->keys[i].id);
+		for (unsigned int j = 0; j < c->keys[i].secret_len; j++)
+			o += snprintf(list + o, sizeof(list) - o, "%02x", c->keys[i].secret[j]);
+	}
+	snprintf(list + o, sizeof(list) - o, "]");
+	snprintf(out[n++], LINE_MAX_LEN, "control.keys=%s", list);
 	return n;
 }
 
@@ -807,6 +936,84 @@ test_load(void **state)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* Write `text` to dir/name with `mode`. */
+static void
+write_named(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Keystore: the pfs text format, relative to the config, refused when others can read it. */
+static void
+test_keystore(void **state)
+{
+	static const struct {
+		const char *text;
+		mode_t mode;
+		int rc;
+		const char *err;	/* suffix after the path, or NULL for success */
+	} rows[] = {
+		{ "# lab keys\n\nlab 7477616d702d6c61622d736563726574\n  other\t00ff\n", 0600, 0,
+		  NULL },
+		{ "lab 00\n", 0640, -EPERM, "keystore is accessible by group or others (mode 640): "
+		  "chmod 600 it" },
+		{ "lab 00\n", 0604, -EPERM, "keystore is accessible by group or others (mode 604): "
+		  "chmod 600 it" },
+		{ "lab\n", 0600, -EINVAL, ":1: expected \"KeyID hex-passphrase\"" },
+		{ "lab 0\n", 0600, -EINVAL, ":1: passphrase is not an even number of hex digits "
+		  "(1-256 octets)" },
+		{ "a 00\nb 01 extra\n", 0600, -EINVAL, ":2: expected \"KeyID hex-passphrase\"" },
+		{ "a 00\na 01\n", 0600, -EINVAL, ":2: KeyID listed twice" },
+	};
+	char dir[] = "/tmp/test_conf_ks.XXXXXX", cfg[600], err[600], want[700];
+	static struct tw_conf c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_named(dir, "t.yaml", "exception: {addresses: [198.18.0.1]}\n"
+		   "control: {enabled: true, modes: [authenticated], keystore: keys.pfs,\n"
+		   "          keys: [{id: inline, secret: s}]}\n", 0644);
+	snprintf(cfg, sizeof(cfg), "%s/t.yaml", dir);
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		int rc;
+
+		write_named(dir, "keys.pfs", rows[i].text, rows[i].mode);
+		rc = tw_conf_load(cfg, &c, err, sizeof(err));
+		if (rows[i].err == NULL) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(c.nb_keys, 3);
+			assert_string_equal(c.keys[0].id, "inline");
+			assert_string_equal(c.keys[1].id, "lab");
+			assert_int_equal(c.keys[1].secret_len, 16);
+			assert_memory_equal(c.keys[1].secret, "twamp-lab-secret", 16);
+			assert_string_equal(c.keys[2].id, "other");
+			assert_int_equal(c.keys[2].secret_len, 2);
+			assert_memory_equal(c.keys[2].secret, "\x00\xff", 2);
+			tw_conf_wipe_keys(&c);
+			assert_int_equal(c.nb_keys, 0);
+			assert_int_equal(c.keys[1].secret[0], 0);
+			continue;
+		}
+		assert_int_equal(rc, rows[i].rc);
+		snprintf(want, sizeof(want), "%s/keys.pfs%s%s", dir, rows[i].err[0] == ':' ? "" : ": ",
+			 rows[i].err);
+		assert_string_equal(err, want);
+	}
+	snprintf(want, sizeof(want), "%s/keys.pfs", dir);
+	unlink(want);
+	assert_int_equal(tw_conf_load(cfg, &c, err, sizeof(err)), -ENOENT);
+	unlink(cfg);
+	rmdir(dir);
+}
+
 static void
 test_load_missing(void **state)
 {
@@ -904,7 +1111,7 @@ test_hostile(void **state)
 	memset(s, '[', DEEP);
 	assert_int_equal(tw_conf_parse(s, DEEP, "t.yaml", &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "t.yaml:1:1: expected a mapping of sections "
-			    "(eal, port, exception, light, clock), got a list");
+			    "(eal, port, exception, light, clock, control), got a list");
 	i = (size_t)snprintf(s, 64, "eal: {args: ");
 	memset(s + i, '[', DEEP);
 	assert_int_equal(tw_conf_parse(s, i + DEEP, "t.yaml", &c, err, sizeof(err)), -EINVAL);
@@ -971,7 +1178,7 @@ test_mutations(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(valid_rows) + ARRAY_SIZE(invalid_rows) + 8];
+	struct CMUnitTest tests[ARRAY_SIZE(valid_rows) + ARRAY_SIZE(invalid_rows) + 9];
 	unsigned int n = 0, i;
 
 	for (i = 0; i < ARRAY_SIZE(valid_rows); i++)
@@ -986,6 +1193,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_addr_parse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_missing);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_keystore);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_too_big);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errbuf);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hostile);
