@@ -196,6 +196,7 @@ twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum)
 		sum->inject_pkts += s->inject_pkts;
 		sum->drop_inject_full += s->drop_inject_full;
 		sum->bursts += s->bursts;
+		sum->session_pkts += s->session_pkts;
 	}
 }
 

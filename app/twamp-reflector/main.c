@@ -112,11 +112,18 @@ match_init(struct twr_app *app)
 	if (app->match == NULL)
 		return -ENOMEM;
 	tw_refl_match_init(app->match);
+	/* TWAMP-Control sessions are answered at the addresses the control server listens on. */
+	for (unsigned int i = 0; c->control_enabled && i < c->nb_addrs; i++) {
+		int ret = tw_refl_match_add(app->match, c->addrs[i].family, c->addrs[i].addr,
+					    false);
+		if (ret < 0)
+			return ret;
+	}
 	if (!c->light_enabled)
 		return 0;
 	for (unsigned int i = 0; i < c->nb_light_addrs; i++) {
-		int ret = tw_refl_match_add_addr(app->match, c->light_addrs[i].family,
-						 c->light_addrs[i].addr);
+		int ret = tw_refl_match_add(app->match, c->light_addrs[i].family,
+					    c->light_addrs[i].addr, true);
 		if (ret < 0)
 			return ret;
 	}
@@ -283,7 +290,7 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "cannot allocate the clock\n");
 	twr_clock_init(&twr);
 
-	if (match_init(&twr) < 0 || workers_init(&twr) < 0) {
+	if (match_init(&twr) < 0 || workers_init(&twr) < 0 || twr_sessions_init(&twr) < 0) {
 		MAIN_LOG(ERR, "initialisation failed");
 		goto out_workers;
 	}
@@ -313,6 +320,7 @@ main(int argc, char **argv)
 out_ports:
 	twr_ports_close(&twr);
 out_workers:
+	twr_sessions_free(&twr);
 	workers_free(&twr);
 	rte_free(twr.match);
 	rte_free(twr.clock_pub);

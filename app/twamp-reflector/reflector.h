@@ -12,6 +12,8 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "tw_conf.h"
@@ -23,6 +25,35 @@ enum {
 	TWR_MAX_WORKERS = RTE_MAX_LCORE,
 	TWR_RING_SIZE = 1024,		/* per-worker exception and inject rings */
 	TWR_HOUSEKEEP_EVERY = 1024,	/* loop iterations between worker housekeeping */
+};
+
+enum twr_sess_mode {
+	TWR_SESS_UNAUTH = 0,	/* modes 1 and 8 (mixed: RFC 5618 test packets are unauthenticated) */
+	TWR_SESS_AUTH,		/* mode 2 */
+	TWR_SESS_ENC,		/* mode 4 */
+};
+
+/*
+ * A TWAMP-Test session accepted over TWAMP-Control, installed in the session table when started.
+ * The control lcore creates it and frees it after an RCU grace period; the worker that RSS sends
+ * its packets to is the only writer of the dp fields.
+ */
+struct twr_session {
+	/* cp: ro once installed; dp: ro */
+	struct tw_flow_key key;		/* sender address/port -> reflector address/port */
+	uint8_t sid[16];
+	enum twr_sess_mode mode;
+	void *crypto;			/* per-session test keys (authenticated/encrypted modes), */
+	size_t crypto_len;		/* rte_malloc'd, wiped and freed with the session */
+	void *owner;			/* the control connection that accepted it (cp only) */
+	uint64_t stop_deadline;		/* cp: TSC after which a stopped session is removed */
+	bool started;			/* cp */
+	/* dp: rw */
+	uint32_t seq __rte_cache_aligned;	/* reflector sequence number (RFC 5357 §4.2.1) */
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t drops;
+	uint64_t last_rx_tsc;
 };
 
 /* Counters a worker writes and nobody else does: one cache line group per worker. */
@@ -39,6 +70,7 @@ struct twr_worker_stats {
 	uint64_t inject_pkts;		/* kernel packets sent out of the NIC by this worker */
 	uint64_t drop_inject_full;	/* ... and refused by the NIC TX queue */
 	uint64_t bursts;		/* non-empty RX bursts */
+	uint64_t session_pkts;		/* packets of TWAMP-Control sessions */
 } __rte_cache_aligned;
 
 struct twr_worker {
@@ -67,6 +99,9 @@ struct twr_app {
 	struct rte_mempool *pool;
 	struct twr_worker *workers;	/* nb_workers entries */
 	struct tw_refl_match *match;	/* ro after init */
+	struct rte_hash *sessions;	/* cp: writes, dp: lock-free reads (RCU) */
+	struct rte_rcu_qsbr *rcu;	/* workers report quiescent states here */
+	volatile uint32_t nb_sessions;	/* cp: writes, dp: reads (skip the lookup when 0) */
 	struct tw_ts_pub *clock_pub;	/* cp: writes, dp: reads per burst */
 	struct tw_ts_model model;	/* cp only (tel reads for display) */
 	uint64_t clock_last_sync_ns;	/* cp */
@@ -96,6 +131,12 @@ void twr_clock_sync(struct twr_app *app);
 void twr_control_loop(struct twr_app *app);
 void twr_stats_print(const struct twr_app *app, FILE *f);
 void twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum);
+
+/* session.c */
+int twr_sessions_init(struct twr_app *app);
+void twr_sessions_free(struct twr_app *app);
+int twr_session_install(struct twr_app *app, struct twr_session *s);
+void twr_session_remove(struct twr_app *app, struct twr_session *s);
 
 /* telemetry.c */
 int twr_telemetry_init(struct twr_app *app);

@@ -30,6 +30,7 @@ add_stats(struct rte_tel_data *d, const struct twr_worker_stats *s)
 	rte_tel_data_add_dict_u64(d, "inject_packets", s->inject_pkts);
 	rte_tel_data_add_dict_u64(d, "drop_inject_full", s->drop_inject_full);
 	rte_tel_data_add_dict_u64(d, "bursts", s->bursts);
+	rte_tel_data_add_dict_u64(d, "session_packets", s->session_pkts);
 }
 
 static int

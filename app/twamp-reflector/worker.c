@@ -8,6 +8,7 @@
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -60,6 +61,40 @@ rx_flags(const struct rte_mbuf *m)
 	return f;
 }
 
+/*
+ * One packet: classify, then answer it as a TWAMP-Control session's packet if its 5-tuple is in
+ * the session table, else as TWAMP Light.
+ */
+static inline enum tw_refl_verdict
+reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, uint64_t now_s,
+	uint64_t tsc, struct tw_refl_out *out)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t cap = m->data_len + rte_pktmbuf_tailroom(m);
+	unsigned int flags = rx_flags(m);
+	struct twr_session *sess = NULL;
+	enum tw_refl_verdict v;
+	struct tw_refl_pkt p;
+
+	v = tw_refl_classify(&w->refl, buf, m->data_len, flags, &p);
+	if (v != TW_V_REFLECT)
+		return v;
+	if (twr.nb_sessions != 0 &&
+	    rte_hash_lookup_data(twr.sessions, &p.key, (void **)&sess) >= 0) {
+		w->st.session_pkts++;
+		sess->rx_pkts++;
+		sess->last_rx_tsc = tsc;
+		v = tw_refl_session_unauth(&w->refl, buf, cap, &p, flags, &sess->seq, t2, errest,
+					   out);
+		if (v == TW_V_REFLECT)
+			sess->tx_pkts++;
+		else
+			sess->drops++;
+		return v;
+	}
+	return tw_refl_light(&w->refl, buf, cap, &p, flags, t2, errest, now_s, out);
+}
+
 int
 twr_worker_main(void *arg)
 {
@@ -73,10 +108,14 @@ twr_worker_main(void *arg)
 
 	now_s = rte_get_tsc_cycles() / tsc_hz;
 	tw_ts_pub_load(twr.clock_pub, &clk);
+	rte_rcu_qsbr_thread_register(twr.rcu, w->id);
+	rte_rcu_qsbr_thread_online(twr.rcu, w->id);
 	while (likely(!twr.quit)) {
 		uint16_t n, nb_out = 0, nb_exc = 0, nb_drop = 0, sent;
 		uint64_t tsc, t2;
 
+		/* No session pointer survives an iteration: this is a quiescent point. */
+		rte_rcu_qsbr_quiescent(twr.rcu, w->id);
 		inject(w);
 		n = rte_eth_rx_burst(w->port, w->queue, pkts, TWR_BURST);
 		if (unlikely(++loops == TWR_HOUSEKEEP_EVERY)) {
@@ -105,9 +144,7 @@ twr_worker_main(void *arg)
 				drop[nb_drop++] = m;
 				continue;
 			}
-			v = tw_refl_packet(&w->refl, rte_pktmbuf_mtod(m, uint8_t *), m->data_len,
-					   m->data_len + rte_pktmbuf_tailroom(m), rx_flags(m), t2,
-					   clk.errest, now_s, &res[nb_out]);
+			v = reflect(w, m, t2, clk.errest, now_s, tsc, &res[nb_out]);
 			w->st.verdict[v]++;
 			if (v == TW_V_REFLECT) {
 				m->data_len = res[nb_out].len;
@@ -157,5 +194,7 @@ twr_worker_main(void *arg)
 		if (nb_drop)
 			rte_pktmbuf_free_bulk(drop, nb_drop);
 	}
+	rte_rcu_qsbr_thread_offline(twr.rcu, w->id);
+	rte_rcu_qsbr_thread_unregister(twr.rcu, w->id);
 	return 0;
 }

@@ -36,21 +36,43 @@ tw_refl_match_init(struct tw_refl_match *m)
 }
 
 int
-tw_refl_match_add_addr(struct tw_refl_match *m, int family, const uint8_t *addr)
+tw_refl_match_add(struct tw_refl_match *m, int family, const uint8_t *addr, bool light)
 {
+	unsigned int i;
+
 	if (family == 4) {
+		for (i = 0; i < m->nb_v4; i++) {
+			if (memcmp(m->v4[i], addr, 4) == 0) {
+				m->v4_light[i] |= light;
+				return 0;
+			}
+		}
 		if (m->nb_v4 == TW_REFL_MAX_ADDRS)
 			return -ENOSPC;
-		memcpy(m->v4[m->nb_v4++], addr, 4);
+		memcpy(m->v4[m->nb_v4], addr, 4);
+		m->v4_light[m->nb_v4++] = light;
 		return 0;
 	}
 	if (family == 6) {
+		for (i = 0; i < m->nb_v6; i++) {
+			if (memcmp(m->v6[i], addr, 16) == 0) {
+				m->v6_light[i] |= light;
+				return 0;
+			}
+		}
 		if (m->nb_v6 == TW_REFL_MAX_ADDRS)
 			return -ENOSPC;
-		memcpy(m->v6[m->nb_v6++], addr, 16);
+		memcpy(m->v6[m->nb_v6], addr, 16);
+		m->v6_light[m->nb_v6++] = light;
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int
+tw_refl_match_add_addr(struct tw_refl_match *m, int family, const uint8_t *addr)
+{
+	return tw_refl_match_add(m, family, addr, true);
 }
 
 void
@@ -66,22 +88,23 @@ port_match(const struct tw_refl_match *m, uint16_t port)
 	return (m->ports[port / 64] >> (port % 64)) & 1;
 }
 
-static bool
-v4_ours(const struct tw_refl_match *m, const uint8_t *a)
+/* @return index of a in the reflector's IPv4 addresses, or -1. */
+static int
+v4_find(const struct tw_refl_match *m, const uint8_t *a)
 {
 	for (unsigned int i = 0; i < m->nb_v4; i++)
 		if (memcmp(m->v4[i], a, 4) == 0)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
-static bool
-v6_ours(const struct tw_refl_match *m, const uint8_t *a)
+static int
+v6_find(const struct tw_refl_match *m, const uint8_t *a)
 {
 	for (unsigned int i = 0; i < m->nb_v6; i++)
 		if (memcmp(m->v6[i], a, 16) == 0)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 /*
@@ -98,7 +121,7 @@ src_ok(const struct tw_refl_match *m, const uint8_t *mac_src, const struct tw_wi
 	if (!f->ipv6) {
 		if (a[0] == 0 || a[0] == 127 || a[0] >= 224)
 			return false;	/* this-network, loopback, multicast, reserved, broadcast */
-		return !v4_ours(m, a);
+		return v4_find(m, a) < 0;
 	}
 	static const uint8_t zero[16], loop[16] = { [15] = 1 };
 	if (a[0] == 0xff || memcmp(a, zero, 16) == 0 || memcmp(a, loop, 16) == 0)
@@ -106,7 +129,7 @@ src_ok(const struct tw_refl_match *m, const uint8_t *mac_src, const struct tw_wi
 	/* IPv4-mapped sources (RFC 4291 §2.5.5.2) must not reach the wire as IPv6. */
 	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff)
 		return false;
-	return !v6_ours(m, a);
+	return v6_find(m, a) < 0;
 }
 
 static const enum tw_refl_verdict parse_verdict[] = {
@@ -121,54 +144,118 @@ static const enum tw_refl_verdict parse_verdict[] = {
 };
 
 enum tw_refl_verdict
+tw_refl_classify(const struct tw_refl_ctx *c, const uint8_t *buf, size_t len,
+		 unsigned int rx_flags, struct tw_refl_pkt *p)
+{
+	const struct tw_refl_match *m = c->match;
+	enum tw_parse_result pr;
+	size_t alen;
+	int i;
+
+	pr = tw_wire_parse(buf, len, rx_flags & TW_RX_L3_CSUM_OK, &p->f);
+	if (pr != TW_PARSE_UDP)
+		return parse_verdict[pr];
+	if (p->f.ipv6) {
+		i = v6_find(m, p->f.dst_addr);
+		p->light = i >= 0 && m->v6_light[i];
+	} else {
+		i = v4_find(m, p->f.dst_addr);
+		p->light = i >= 0 && m->v4_light[i];
+	}
+	if (i < 0)
+		return TW_V_EXC_NOT_TEST;
+
+	alen = p->f.ipv6 ? 16 : 4;
+	memset(&p->key, 0, sizeof(p->key));
+	memcpy(p->key.src, p->f.src_addr, alen);
+	memcpy(p->key.dst, p->f.dst_addr, alen);
+	p->key.sport = p->f.src_port;
+	p->key.dport = p->f.dst_port;
+	p->key.family = p->f.ipv6 ? 6 : 4;
+	return TW_V_REFLECT;
+}
+
+enum tw_refl_verdict
+tw_refl_check(const struct tw_refl_ctx *c, const uint8_t *buf, const struct tw_refl_pkt *p,
+	      unsigned int rx_flags, size_t min_payload)
+{
+	/* From here on the packet is aimed at a test endpoint: anything wrong is a counted drop. */
+	if (p->f.pl_len < min_payload)
+		return TW_V_DROP_SHORT;
+	if (!(rx_flags & TW_RX_L4_CSUM_OK) && !tw_wire_udp_csum_ok(buf, &p->f))
+		return TW_V_DROP_BAD_CSUM;
+	if (!src_ok(c->match, buf + 6, &p->f))
+		return TW_V_DROP_BAD_SRC;
+	return TW_V_REFLECT;
+}
+
+static bool
+room_ok(const struct tw_refl_pkt *p, size_t cap)
+{
+	size_t pl = p->f.pl_len < TW_WIRE_REFL_UNAUTH_MIN ? TW_WIRE_REFL_UNAUTH_MIN : p->f.pl_len;
+
+	return (size_t)p->f.pl_off + pl <= cap;
+}
+
+static void
+answer_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_refl_pkt *p,
+	      uint32_t seq, uint64_t rx_ts, uint16_t err_est, struct tw_refl_out *out)
+{
+	struct tw_wire_refl_fields v = { .seq = seq, .rx_ts = rx_ts, .err_est = err_est };
+
+	out->len = (uint16_t)tw_wire_reflect_unauth(buf, cap, &p->f, &v, c->csum);
+	out->l4_off = p->f.l4_off;
+	out->ts_off = (uint16_t)(p->f.pl_off + TW_REFL_OFF_TX_TS);
+	out->ipv6 = p->f.ipv6;
+}
+
+enum tw_refl_verdict
+tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_refl_pkt *p,
+	      unsigned int rx_flags, uint64_t rx_ts, uint16_t err_est, uint64_t now,
+	      struct tw_refl_out *out)
+{
+	enum tw_refl_verdict v;
+	uint32_t seq;
+
+	if (!p->light || !port_match(c->match, p->f.dst_port))
+		return TW_V_EXC_NOT_TEST;
+	v = tw_refl_check(c, buf, p, rx_flags, TW_WIRE_SENDER_UNAUTH_MIN);
+	if (v != TW_V_REFLECT)
+		return v;
+	/* Room first, so a refused packet does not consume a sequence number. */
+	if (!room_ok(p, cap))
+		return TW_V_DROP_NO_ROOM;
+	if (tw_flow_next_seq(c->flows, &p->key, now, &seq) == TW_FLOW_FULL)
+		return TW_V_DROP_FLOW_FULL;
+	answer_unauth(c, buf, cap, p, seq, rx_ts, err_est, out);
+	return TW_V_REFLECT;
+}
+
+enum tw_refl_verdict
+tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
+		       const struct tw_refl_pkt *p, unsigned int rx_flags, uint32_t *seq,
+		       uint64_t rx_ts, uint16_t err_est, struct tw_refl_out *out)
+{
+	enum tw_refl_verdict v;
+
+	v = tw_refl_check(c, buf, p, rx_flags, TW_WIRE_SENDER_UNAUTH_MIN);
+	if (v != TW_V_REFLECT)
+		return v;
+	if (!room_ok(p, cap))
+		return TW_V_DROP_NO_ROOM;
+	answer_unauth(c, buf, cap, p, (*seq)++, rx_ts, err_est, out);
+	return TW_V_REFLECT;
+}
+
+enum tw_refl_verdict
 tw_refl_packet(struct tw_refl_ctx *c, uint8_t *buf, size_t len, size_t cap, unsigned int rx_flags,
 	       uint64_t rx_ts, uint16_t err_est, uint64_t now, struct tw_refl_out *out)
 {
-	const struct tw_refl_match *m = c->match;
-	struct tw_wire_refl_fields v;
-	struct tw_wire_frame f;
-	struct tw_flow_key key;
-	enum tw_parse_result pr;
-	size_t alen;
-	size_t new_len;
+	struct tw_refl_pkt p;
+	enum tw_refl_verdict v;
 
-	pr = tw_wire_parse(buf, len, rx_flags & TW_RX_L3_CSUM_OK, &f);
-	if (pr != TW_PARSE_UDP)
-		return parse_verdict[pr];
-	if (!port_match(m, f.dst_port))
-		return TW_V_EXC_NOT_TEST;
-	if (f.ipv6 ? !v6_ours(m, f.dst_addr) : !v4_ours(m, f.dst_addr))
-		return TW_V_EXC_NOT_TEST;
-
-	/* From here on the packet is aimed at a test endpoint: anything wrong is a counted drop. */
-	if (f.pl_len < TW_WIRE_SENDER_UNAUTH_MIN)
-		return TW_V_DROP_SHORT;
-	if (!(rx_flags & TW_RX_L4_CSUM_OK) && !tw_wire_udp_csum_ok(buf, &f))
-		return TW_V_DROP_BAD_CSUM;
-	if (!src_ok(m, buf + 6, &f))
-		return TW_V_DROP_BAD_SRC;
-
-	alen = f.ipv6 ? 16 : 4;
-	memset(&key, 0, sizeof(key));
-	memcpy(key.src, f.src_addr, alen);
-	memcpy(key.dst, f.dst_addr, alen);
-	key.sport = f.src_port;
-	key.dport = f.dst_port;
-	key.family = f.ipv6 ? 6 : 4;
-
-	/* Room first, so a refused packet does not consume a sequence number. */
-	if ((size_t)f.pl_off + (f.pl_len < TW_WIRE_REFL_UNAUTH_MIN ? TW_WIRE_REFL_UNAUTH_MIN :
-				f.pl_len) > cap)
-		return TW_V_DROP_NO_ROOM;
-	if (tw_flow_next_seq(c->flows, &key, now, &v.seq) == TW_FLOW_FULL)
-		return TW_V_DROP_FLOW_FULL;
-
-	v.rx_ts = rx_ts;
-	v.err_est = err_est;
-	new_len = tw_wire_reflect_unauth(buf, cap, &f, &v, c->csum);
-	out->len = (uint16_t)new_len;
-	out->l4_off = f.l4_off;
-	out->ts_off = (uint16_t)(f.pl_off + TW_REFL_OFF_TX_TS);
-	out->ipv6 = f.ipv6;
-	return TW_V_REFLECT;
+	v = tw_refl_classify(c, buf, len, rx_flags, &p);
+	if (v != TW_V_REFLECT)
+		return v;
+	return tw_refl_light(c, buf, cap, &p, rx_flags, rx_ts, err_est, now, out);
 }

@@ -49,17 +49,30 @@ const char *tw_refl_verdict_name(enum tw_refl_verdict v);
 
 enum { TW_REFL_MAX_ADDRS = 16 };
 
-/* What this reflector answers: built once from the config, read-only in the data path. */
+/*
+ * What this reflector answers: built once from the config, read-only in the data path.
+ * Addresses are the reflector's own (test packets to any other address go to the kernel); each
+ * says whether TWAMP Light is answered there. Sessions negotiated over TWAMP-Control are looked
+ * up by the caller between tw_refl_classify() and the answer.
+ */
 struct tw_refl_match {
-	uint64_t ports[65536 / 64];	/* bitmap of UDP test ports */
+	uint64_t ports[65536 / 64];	/* bitmap of TWAMP Light UDP ports */
 	uint8_t v4[TW_REFL_MAX_ADDRS][4];
 	uint8_t v6[TW_REFL_MAX_ADDRS][16];
+	uint8_t v4_light[TW_REFL_MAX_ADDRS];
+	uint8_t v6_light[TW_REFL_MAX_ADDRS];
 	uint8_t nb_v4;
 	uint8_t nb_v6;
 };
 
 void tw_refl_match_init(struct tw_refl_match *m);
-/* @return 0, -EINVAL (family not 4/6), -ENOSPC (too many addresses). */
+/*
+ * Add a reflector address, answering TWAMP Light there or not. Adding an address again only
+ * turns Light on for it when asked.
+ * @return 0, -EINVAL (family not 4/6), -ENOSPC (too many addresses).
+ */
+int tw_refl_match_add(struct tw_refl_match *m, int family, const uint8_t *addr, bool light);
+/* Same as tw_refl_match_add(m, family, addr, true). */
 int tw_refl_match_add_addr(struct tw_refl_match *m, int family, const uint8_t *addr);
 void tw_refl_match_add_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi);
 
@@ -84,8 +97,53 @@ struct tw_refl_out {
 	bool ipv6;
 };
 
+/* A received frame that tw_refl_classify() found aimed at one of the reflector's addresses. */
+struct tw_refl_pkt {
+	struct tw_wire_frame f;
+	struct tw_flow_key key;		/* sender address/port -> reflector address/port */
+	bool light;			/* TWAMP Light is answered at the destination address */
+};
+
 /*
- * Decide and, for TW_V_REFLECT, rewrite the frame in buf (len octets received, cap octets
+ * Stage 1: parse the frame and find whether it is UDP to one of the reflector's addresses.
+ * @return TW_V_REFLECT with *p filled (a candidate: the caller looks p->key up in its session
+ * table, then calls tw_refl_light() or tw_refl_session_unauth()), or the final exception or
+ * drop verdict.
+ */
+enum tw_refl_verdict tw_refl_classify(const struct tw_refl_ctx *c, const uint8_t *buf, size_t len,
+				      unsigned int rx_flags, struct tw_refl_pkt *p);
+
+/*
+ * Stage 2, TWAMP Light: the candidate is answered if its port is a Light port (else
+ * TW_V_EXC_NOT_TEST), with the sequence number of its 5-tuple in the flow table.
+ */
+enum tw_refl_verdict tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
+				   const struct tw_refl_pkt *p, unsigned int rx_flags,
+				   uint64_t rx_ts, uint16_t err_est, uint64_t now,
+				   struct tw_refl_out *out);
+
+/*
+ * Stage 2, an unauthenticated TWAMP-Test session (RFC 5357 §4.2.1; also mixed mode, RFC 5618):
+ * the caller found p->key in its session table; *seq is the session's reflector sequence counter
+ * (incremented when the packet is answered).
+ */
+enum tw_refl_verdict tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
+					    const struct tw_refl_pkt *p, unsigned int rx_flags,
+					    uint32_t *seq, uint64_t rx_ts, uint16_t err_est,
+					    struct tw_refl_out *out);
+
+/*
+ * Validity checks every answer needs, for callers that build other kinds of answers (the
+ * authenticated modes): payload at least min_payload octets, UDP checksum, a source that may be
+ * answered. @return TW_V_REFLECT or the drop verdict.
+ */
+enum tw_refl_verdict tw_refl_check(const struct tw_refl_ctx *c, const uint8_t *buf,
+				   const struct tw_refl_pkt *p, unsigned int rx_flags,
+				   size_t min_payload);
+
+/*
+ * Stages 1 and 2 for TWAMP Light only (no session table): decide and, for TW_V_REFLECT,
+ * rewrite the frame in buf (len octets received, cap octets
  * writable) into the RFC 5357 §4.2.1 answer with T2 = rx_ts and the given Error Estimate.
  * `now` is the monotonic tick the flow table uses for idleness.
  */

@@ -818,11 +818,100 @@ test_match_add_addr(void **state)
 		assert_int_equal(tw_refl_match_add_addr(m, 4, a), 0);
 		assert_int_equal(tw_refl_match_add_addr(m, 6, a), 0);
 	}
+	/* The same address again is not a new entry; a new one does not fit. */
+	assert_int_equal(tw_refl_match_add_addr(m, 4, a), 0);
+	assert_int_equal(m->nb_v4, TW_REFL_MAX_ADDRS);
+	a[1] = 0xff;
 	assert_int_equal(tw_refl_match_add_addr(m, 4, a), -ENOSPC);
 	assert_int_equal(tw_refl_match_add_addr(m, 6, a), -ENOSPC);
 	assert_int_equal(m->nb_v4, TW_REFL_MAX_ADDRS);
 	assert_int_equal(m->nb_v6, TW_REFL_MAX_ADDRS);
 	free(m);
+}
+
+/* An address without TWAMP Light (a TWAMP-Control-only address) never answers Light. */
+static void
+test_light_flag(void **state)
+{
+	struct fix *x = fix_new(TW_CSUM_SW);
+	uint8_t *b = malloc(BUF), a[16];
+	struct tw_refl_out o;
+	struct tw_refl_pkt p;
+	struct spec s;
+	size_t len;
+
+	(void)state;
+	assert_non_null(b);
+	tw_refl_match_init(&x->m);
+	addr(4, V4_REFL, a);
+	assert_int_equal(tw_refl_match_add(&x->m, 4, a, false), 0);
+	tw_refl_match_add_ports(&x->m, 862, 862);
+	spec_default(&s, 4);
+	s.dport = 862;
+	len = build(b, &s, NULL);
+	assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
+	assert_false(p.light);
+	assert_int_equal(tw_refl_packet(&x->c, b, len, BUF, 0, RX_TS, ERREST, 5, &o),
+			 TW_V_EXC_NOT_TEST);
+	/* Adding it again with Light turns Light on for it. */
+	assert_int_equal(tw_refl_match_add(&x->m, 4, a, true), 0);
+	assert_int_equal(x->m.nb_v4, 1);
+	assert_int_equal(tw_refl_packet(&x->c, b, len, BUF, 0, RX_TS, ERREST, 5, &o),
+			 TW_V_REFLECT);
+	free(b);
+	fix_free(x);
+}
+
+/*
+ * A TWAMP-Control session: classify finds the candidate and its key, Light refuses the
+ * non-Light port, and the session answer uses (and advances) the session's own counter.
+ */
+static void
+test_session_unauth(void **state)
+{
+	struct fix *x = fix_new(TW_CSUM_SW);
+	uint8_t *b = malloc(BUF), *orig = malloc(BUF), src[16], dst[16];
+	struct tw_refl_out o = { 0 };
+	struct tw_refl_pkt p;
+	struct spec s;
+	uint32_t seq = 7;
+	size_t len;
+
+	(void)state;
+	assert_non_null(b);
+	assert_non_null(orig);
+	for (int fam = 4; fam <= 6; fam += 2) {
+		spec_default(&s, fam);
+		s.dport = 30000;
+		len = build(b, &s, NULL);
+		memcpy(orig, b, BUF);
+		assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
+		addr(fam, fam == 6 ? V6_SND : V4_SND, src);
+		addr(fam, fam == 6 ? V6_REFL : V4_REFL, dst);
+		assert_int_equal(p.key.family, fam);
+		assert_memory_equal(p.key.src, src, fam == 6 ? 16 : 4);
+		assert_memory_equal(p.key.dst, dst, fam == 6 ? 16 : 4);
+		assert_int_equal(p.key.sport, s.sport);
+		assert_int_equal(p.key.dport, 30000);
+		assert_int_equal(tw_refl_light(&x->c, b, BUF, &p, 0, RX_TS, ERREST, 5, &o),
+				 TW_V_EXC_NOT_TEST);
+		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, RX_TS, ERREST,
+							&o), TW_V_REFLECT);
+		check_answer(orig, len, b, &s, &o, fam == 4 ? 7 : 8, TW_CSUM_SW);
+		assert_int_equal(seq, fam == 4 ? 8 : 9);
+	}
+	/* A short packet is dropped and does not consume a sequence number. */
+	spec_default(&s, 4);
+	s.dport = 30000;
+	s.pl_len = 13;
+	len = build(b, &s, NULL);
+	assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
+	assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, RX_TS, ERREST, &o),
+			 TW_V_DROP_SHORT);
+	assert_int_equal(seq, 9);
+	free(orig);
+	free(b);
+	fix_free(x);
 }
 
 static bool
@@ -875,6 +964,8 @@ main(void)
 		cmocka_unit_test(test_stamp_t3),
 		cmocka_unit_test(test_port_ranges),
 		cmocka_unit_test(test_match_add_addr),
+		cmocka_unit_test(test_light_flag),
+		cmocka_unit_test(test_session_unauth),
 		cmocka_unit_test(test_verdict_names),
 	};
 
