@@ -199,9 +199,12 @@ room_ok(const struct tw_refl_pkt *p, size_t cap)
 
 static void
 answer_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_refl_pkt *p,
-	      uint32_t seq, uint64_t rx_ts, uint16_t err_est, struct tw_refl_out *out)
+	      unsigned int rx_flags, uint32_t seq, uint64_t rx_ts, uint16_t err_est,
+	      struct tw_refl_out *out)
 {
-	struct tw_wire_refl_fields v = { .seq = seq, .rx_ts = rx_ts, .err_est = err_est };
+	struct tw_wire_refl_fields v = { .seq = seq, .rx_ts = rx_ts, .err_est = err_est,
+					 .l3_sw_verified = !(rx_flags & TW_RX_L3_CSUM_OK),
+					 .l4_sw_verified = !(rx_flags & TW_RX_L4_CSUM_OK) };
 
 	out->len = (uint16_t)tw_wire_reflect_unauth(buf, cap, &p->f, &v, c->csum);
 	out->l4_off = p->f.l4_off;
@@ -227,7 +230,7 @@ tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_r
 		return TW_V_DROP_NO_ROOM;
 	if (tw_flow_next_seq(c->flows, &p->key, now, &seq) == TW_FLOW_FULL)
 		return TW_V_DROP_FLOW_FULL;
-	answer_unauth(c, buf, cap, p, seq, rx_ts, err_est, out);
+	answer_unauth(c, buf, cap, p, rx_flags, seq, rx_ts, err_est, out);
 	return TW_V_REFLECT;
 }
 
@@ -243,7 +246,7 @@ tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 		return v;
 	if (!room_ok(p, cap))
 		return TW_V_DROP_NO_ROOM;
-	answer_unauth(c, buf, cap, p, (*seq)++, rx_ts, err_est, out);
+	answer_unauth(c, buf, cap, p, rx_flags, (*seq)++, rx_ts, err_est, out);
 	return TW_V_REFLECT;
 }
 

@@ -134,6 +134,12 @@ struct tw_wire_refl_fields {
 	uint32_t seq;		/* reflector sequence number */
 	uint64_t rx_ts;		/* T2, host-order NTP or PTP */
 	uint16_t err_est;	/* reflector Error Estimate, host order */
+	/*
+	 * The received IPv4 header / UDP checksums were verified in software (not only reported
+	 * good by a NIC), so the answer's can be derived from them incrementally (RFC 1624).
+	 */
+	bool l3_sw_verified;
+	bool l4_sw_verified;
 };
 
 enum tw_wire_csum_mode {

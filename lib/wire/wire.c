@@ -215,8 +215,9 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	uint8_t *ip = buf + f->l3_off, *udp = buf + f->l4_off, *pl = buf + f->pl_off;
 	struct tw_test_sender_unauth snd;
 	size_t pl_len = f->pl_len, new_len;
-	uint16_t udp_len;
-	uint32_t sum;
+	uint16_t udp_len, old_hc;
+	uint32_t sum, old_sum = 0;
+	bool incr;
 
 	if (pl_len < TW_WIRE_REFL_UNAUTH_MIN)
 		pl_len = TW_WIRE_REFL_UNAUTH_MIN;
@@ -226,6 +227,16 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 
 	/* Save the sender fields before the reflector fields overwrite them (same offsets). */
 	memcpy(&snd, pl, sizeof(snd));
+	old_hc = rd16(udp + 6);
+	/*
+	 * Incremental UDP checksum (RFC 1624) when nothing but payload octets 14..40 change their
+	 * sum: the swaps keep the pseudo-header and header sums, the Sender fields move from octet 0
+	 * to 24 (an even shift keeps their sum), the length stays. Needs a checksum that was verified.
+	 */
+	incr = csum == TW_CSUM_SW && v->l4_sw_verified && old_hc != 0 &&
+	       f->pl_len >= TW_WIRE_REFL_UNAUTH_MIN;
+	if (incr)
+		old_sum = tw_wire_sum(pl + 14, 26, (uint32_t)pl[40] << 8);
 	if (f->pl_len < TW_WIRE_REFL_UNAUTH_MIN)
 		memset(pl + f->pl_len, 0, TW_WIRE_REFL_UNAUTH_MIN - f->pl_len);
 
@@ -252,18 +263,42 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 		wr16(ip + 4, udp_len);
 		ip[7] = TW_WIRE_REFL_TTL;
 	} else {
+		uint16_t old_tot = rd16(ip + 2), old_w8 = rd16(ip + 8), hc = rd16(ip + 10);
+
 		swap_bytes(ip + 12, ip + 16, 4);
 		wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
 		ip[8] = TW_WIRE_REFL_TTL;
-		wr16(ip + 10, 0);
-		if (csum == TW_CSUM_SW)
-			wr16(ip + 10, (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN, 0)));
+		if (csum == TW_CSUM_SW && v->l3_sw_verified) {
+			/* RFC 1624 eqn. 3 over the two words that change (the swap keeps the sum). */
+			sum = (uint16_t)~hc;
+			sum += (uint16_t)~old_tot + (uint32_t)rd16(ip + 2);
+			sum += (uint16_t)~old_w8 + (uint32_t)rd16(ip + 8);
+			wr16(ip + 10, (uint16_t)~tw_wire_fold(sum));
+		} else {
+			wr16(ip + 10, 0);
+			if (csum == TW_CSUM_SW)
+				wr16(ip + 10, (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN,
+										  0)));
+		}
 	}
 
 	swap_bytes(udp, udp + 2, 2);
 	wr16(udp + 4, udp_len);
 	wr16(udp + 6, 0);
 	/* Addresses were swapped above: the pseudo-header sum is the same either way round. */
+	if (incr) {
+		uint64_t ts = v->rx_ts;
+
+		sum = (uint16_t)~old_hc;
+		sum += (uint16_t)~tw_wire_fold(old_sum);
+		sum += (v->seq >> 16) + (v->seq & 0xffff) + v->err_est;
+		sum += (uint32_t)(ts >> 48) + (uint32_t)((ts >> 32) & 0xffff) +
+		       (uint32_t)((ts >> 16) & 0xffff) + (uint32_t)(ts & 0xffff);
+		sum += (uint32_t)f->ttl << 8;
+		sum = (uint16_t)~tw_wire_fold(sum);
+		wr16(udp + 6, sum ? (uint16_t)sum : 0xffff);
+		return new_len;
+	}
 	sum = pseudo_sum(buf, f, udp_len);
 	if (csum == TW_CSUM_SW) {
 		uint16_t c;
@@ -286,16 +321,14 @@ tw_wire_stamp_tx(uint8_t *buf, uint16_t l4_off, uint16_t ts_off, uint64_t ts,
 	if (csum == TW_CSUM_SW) {
 		uint8_t *c = buf + l4_off + 6;
 		uint32_t sum;
-		uint8_t newb[8];
 
 		/*
 		 * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). The timestamp starts at an even offset from
 		 * the UDP header (8 + 4 for T3), so its 16-bit words line up with the checksum's.
 		 */
-		wr64(newb, ts);
 		sum = (uint16_t)~rd16(c);
-		sum += (uint16_t)~tw_wire_fold(tw_wire_sum(p, 8, 0));
-		sum += tw_wire_sum(newb, 8, 0);
+		for (int i = 0; i < 8; i += 2)
+			sum += (uint16_t)~rd16(p + i) + (uint32_t)((ts >> (48 - 8 * i)) & 0xffff);
 		sum = (uint16_t)~tw_wire_fold(sum);
 		wr16(c, sum ? (uint16_t)sum : 0xffff);
 	}
