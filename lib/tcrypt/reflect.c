@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building the authenticated/encrypted Session-Reflector packet (RFC 5357 §4.2.1) from a verified
+ * Session-Sender packet, and the L2/L3/L4 rewrite around it. Unlike tw_wire_reflect_unauth(), the
+ * UDP checksum can only be computed once the payload is sealed, so it is a separate step.
+ */
+#include <string.h>
+
+#include "tw_tcrypt.h"
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void
+wr64(uint8_t *p, uint64_t v)
+{
+	wr32(p, (uint32_t)(v >> 32));
+	wr32(p + 4, (uint32_t)v);
+}
+
+static inline void
+swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t t[16];
+
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+size_t
+tw_tcrypt_build_reflect(uint8_t *pl, size_t len, size_t cap, const struct tw_tcrypt_refl_fields *v)
+{
+	size_t out = len < TW_TCRYPT_REFL_LEN ? TW_TCRYPT_REFL_LEN : len;
+	uint8_t seq[4], ts[8], err[2];
+
+	if (len < TW_TCRYPT_SENDER_LEN || out > cap)
+		return 0;
+
+	/* The sender fields sit where reflector fields go: save them first. */
+	memcpy(seq, pl + TW_TCRYPT_SND_OFF_SEQ, sizeof(seq));
+	memcpy(ts, pl + TW_TCRYPT_SND_OFF_TS, sizeof(ts));
+	memcpy(err, pl + TW_TCRYPT_SND_OFF_ERR_EST, sizeof(err));
+
+	/*
+	 * RFC 6038 §4.2 (reflect octets) and the perfSONAR reflector: the request's padding, from
+	 * its first octet, is returned at the start of the answer's padding. What does not fit the
+	 * symmetrical size is dropped.
+	 */
+	if (len > TW_TCRYPT_REFL_LEN)
+		memmove(pl + TW_TCRYPT_REFL_LEN, pl + TW_TCRYPT_SENDER_LEN,
+			len - TW_TCRYPT_REFL_LEN);
+
+	/* RFC 5357 §4.2.1: every MBZ octet MUST be zero; T3 and the HMAC are filled in later. */
+	memset(pl, 0, TW_TCRYPT_REFL_LEN);
+	wr32(pl + TW_TCRYPT_REFL_OFF_SEQ, v->seq);
+	wr16(pl + TW_TCRYPT_REFL_OFF_ERR_EST, v->err_est);
+	wr64(pl + TW_TCRYPT_REFL_OFF_RX_TS, v->rx_ts);
+	memcpy(pl + TW_TCRYPT_REFL_OFF_SENDER_SEQ, seq, sizeof(seq));
+	memcpy(pl + TW_TCRYPT_REFL_OFF_SENDER_TS, ts, sizeof(ts));
+	memcpy(pl + TW_TCRYPT_REFL_OFF_SENDER_ERR_EST, err, sizeof(err));
+	pl[TW_TCRYPT_REFL_OFF_SENDER_TTL] = v->ttl;
+	return out;
+}
+
+/* UDP pseudo-header sum (RFC 768, RFC 8200 §8.1), unfolded. */
+static uint32_t
+pseudo_sum(const uint8_t *buf, uint16_t l3_off, bool ipv6, uint16_t udp_len)
+{
+	const uint8_t *ip = buf + l3_off;
+	uint32_t sum;
+
+	if (ipv6)
+		sum = tw_wire_sum(ip + 8, 32, 0);
+	else
+		sum = tw_wire_sum(ip + 12, 8, 0);
+	return sum + TW_IPPROTO_UDP + udp_len;
+}
+
+size_t
+tw_tcrypt_reflect_frame(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
+			const struct tw_tcrypt_refl_fields *v, enum tw_wire_csum_mode csum,
+			struct tw_tcrypt_frame_out *out)
+{
+	uint8_t *ip = buf + f->l3_off, *udp = buf + f->l4_off;
+	struct tw_tcrypt_refl_fields fv = *v;
+	size_t pl_len, need;
+	uint16_t udp_len;
+
+	need = (size_t)f->pl_off +
+	       (f->pl_len < TW_TCRYPT_REFL_LEN ? TW_TCRYPT_REFL_LEN : f->pl_len);
+	/* The IP length fields must hold the answer. */
+	if (f->pl_len < TW_TCRYPT_SENDER_LEN || need > cap ||
+	    need - f->l4_off > UINT16_MAX - TW_WIRE_IPV6_HLEN)
+		return 0;
+	fv.ttl = f->ttl;
+	pl_len = tw_tcrypt_build_reflect(buf + f->pl_off, f->pl_len, cap - f->pl_off, &fv);
+
+	/* L2: answer the station that sent it; VLAN tags stay. */
+	swap_bytes(buf, buf + 6, 6);
+
+	udp_len = (uint16_t)(pl_len + TW_WIRE_UDP_HLEN);
+	if (f->ipv6) {
+		swap_bytes(ip + 8, ip + 24, 16);
+		wr16(ip + 4, udp_len);
+		ip[7] = TW_WIRE_REFL_TTL;
+	} else {
+		swap_bytes(ip + 12, ip + 16, 4);
+		wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
+		/* RFC 5357 §4.2: the reflector sends with TTL 255. */
+		ip[8] = TW_WIRE_REFL_TTL;
+		wr16(ip + 10, 0);
+		if (csum == TW_CSUM_SW)
+			wr16(ip + 10,
+			     (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN, 0)));
+	}
+	swap_bytes(udp, udp + 2, 2);
+	wr16(udp + 4, udp_len);
+	wr16(udp + 6, 0);
+
+	out->len = (uint16_t)need;
+	out->l3_off = f->l3_off;
+	out->l4_off = f->l4_off;
+	out->pl_off = f->pl_off;
+	out->pl_len = (uint16_t)pl_len;
+	out->ipv6 = f->ipv6;
+	return need;
+}
+
+void
+tw_tcrypt_finish_csum(uint8_t *buf, const struct tw_tcrypt_frame_out *o,
+		      enum tw_wire_csum_mode csum)
+{
+	uint8_t *udp = buf + o->l4_off;
+	uint16_t udp_len = (uint16_t)(o->pl_len + TW_WIRE_UDP_HLEN);
+	uint32_t sum = pseudo_sum(buf, o->l3_off, o->ipv6, udp_len);
+
+	wr16(udp + 6, 0);
+	if (csum == TW_CSUM_SW) {
+		uint16_t c = (uint16_t)~tw_wire_fold(tw_wire_sum(udp, udp_len, sum));
+
+		/* RFC 768: a computed 0 goes out as all ones (0 means "no checksum"). */
+		wr16(udp + 6, c ? c : 0xffff);
+	} else {
+		wr16(udp + 6, tw_wire_fold(sum));
+	}
+}
