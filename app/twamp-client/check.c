@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * --check: verify every field of every reflection against RFC 5357 §4.2.1 and against what we
- * sent. Meant for conformance runs on a lab path (no router, no reordering between us and the
- * reflector); on a real network the TTL and reflector-sequence checks can fail legitimately.
+ * --check: verify every field of every reflection against RFC 5357 §4.2.1 (the unauthenticated
+ * and the authenticated/encrypted layouts) and against what we sent. Meant for conformance runs on
+ * a lab path (no router, no reordering between us and the reflector); on a real network the TTL
+ * and reflector-sequence checks can fail legitimately.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "client.h"
+#include "tw_tcrypt.h"
 #include "tw_ts.h"
 #include "tw_wire.h"
 
@@ -28,6 +31,48 @@ static const char *const kind_names[CHECK_KIND_MAX] = {
 	[CHECK_T3_T4] = "t3_t4_order",
 	[CHECK_REPLY_TTL] = "reply_ttl",
 	[CHECK_REFL_SEQ] = "reflector_seq",
+	[CHECK_HMAC] = "hmac",
+	[CHECK_REFLECTED] = "reflected_octets",
+};
+
+/* RFC 5357 §4.2.1, unauthenticated Session-Reflector packet (modes 1 and 8). */
+const struct refl_layout refl_layout_unauth = {
+	.min_len = TW_WIRE_REFL_UNAUTH_MIN,
+	.off_seq = TW_REFL_OFF_SEQ,
+	.off_tx_ts = TW_REFL_OFF_TX_TS,
+	.off_errest = TW_REFL_OFF_ERR_EST,
+	.off_rx_ts = TW_REFL_OFF_RX_TS,
+	.off_sender_seq = TW_REFL_OFF_SENDER_SEQ,
+	.off_sender_ts = TW_REFL_OFF_SENDER_TS,
+	.off_sender_errest = TW_REFL_OFF_SENDER_ERR_EST,
+	.off_sender_ttl = TW_REFL_OFF_SENDER_TTL,
+	.nb_mbz = 2,
+	.mbz = {
+		{ offsetof(struct tw_test_refl_unauth, mbz0), 2 },
+		{ offsetof(struct tw_test_refl_unauth, mbz1), 2 },
+	},
+};
+
+/* RFC 5357 §4.2.1, authenticated and encrypted Session-Reflector packet (modes 2 and 4). */
+const struct refl_layout refl_layout_auth = {
+	.min_len = TW_TCRYPT_REFL_LEN,
+	.off_seq = TW_TCRYPT_REFL_OFF_SEQ,
+	.off_tx_ts = TW_TCRYPT_REFL_OFF_TX_TS,
+	.off_errest = TW_TCRYPT_REFL_OFF_ERR_EST,
+	.off_rx_ts = TW_TCRYPT_REFL_OFF_RX_TS,
+	.off_sender_seq = TW_TCRYPT_REFL_OFF_SENDER_SEQ,
+	.off_sender_ts = TW_TCRYPT_REFL_OFF_SENDER_TS,
+	.off_sender_errest = TW_TCRYPT_REFL_OFF_SENDER_ERR_EST,
+	.off_sender_ttl = TW_TCRYPT_REFL_OFF_SENDER_TTL,
+	.nb_mbz = 6,
+	.mbz = {
+		{ offsetof(struct tw_tcrypt_refl, mbz0), 12 },
+		{ offsetof(struct tw_tcrypt_refl, mbz1), 6 },
+		{ offsetof(struct tw_tcrypt_refl, mbz2), 8 },
+		{ offsetof(struct tw_tcrypt_refl, mbz3), 12 },
+		{ offsetof(struct tw_tcrypt_refl, mbz4), 6 },
+		{ offsetof(struct tw_tcrypt_refl, mbz5), 15 },
+	},
 };
 
 const char *
@@ -51,17 +96,30 @@ violation(struct check_state *c, enum check_kind k, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Offset of the first non-zero octet among the layout's MBZ fields, or -1. */
+static int
+first_nonzero_mbz(const struct refl_layout *lay, const uint8_t *buf)
+{
+	for (unsigned int i = 0; i < lay->nb_mbz; i++) {
+		for (unsigned int j = 0; j < lay->mbz[i].len; j++) {
+			if (buf[lay->mbz[i].off + j] != 0)
+				return lay->mbz[i].off + (int)j;
+		}
+	}
+	return -1;
+}
+
 void
 check_reply(struct check_state *c, const struct check_input *in)
 {
-	struct tw_test_refl_unauth p;
+	const struct refl_layout *lay = in->lay;
 	struct tw_measure_rec r;
 	unsigned int bad;
 	uint64_t sent_ts;
 	uint16_t ee;
+	int mbz;
 
-	/* sender.c only hands over packets of at least the fixed reflector size. */
-	memcpy(&p, in->buf, sizeof(p));
+	/* sender.c only hands over packets of at least lay->min_len octets. */
 	c->checked++;
 	if (in->sent == NULL) {
 		violation(c, CHECK_UNSENT_SEQ, "seq %u: reflection of a sequence number never sent",
@@ -72,28 +130,39 @@ check_reply(struct check_state *c, const struct check_input *in)
 	/* RFC 5357 §4.2.1: Sender Timestamp and Sender Error Estimate are copied from the
 	 * Session-Sender packet. Compare the wire value: T1 was sent as NTP. */
 	sent_ts = tw_ts_ntp_from_unix_ns(in->sent->t1);
-	if (tw_ts_get64(in->buf + TW_REFL_OFF_SENDER_TS) != sent_ts)
+	if (tw_ts_get64(in->buf + lay->off_sender_ts) != sent_ts)
 		violation(c, CHECK_SENDER_TS, "seq %u: Sender Timestamp %016llx, sent %016llx",
 			  in->sender_seq,
-			  (unsigned long long)tw_ts_get64(in->buf + TW_REFL_OFF_SENDER_TS),
+			  (unsigned long long)tw_ts_get64(in->buf + lay->off_sender_ts),
 			  (unsigned long long)sent_ts);
-	memcpy(&ee, in->buf + TW_REFL_OFF_SENDER_ERR_EST, sizeof(ee));
+	memcpy(&ee, in->buf + lay->off_sender_errest, sizeof(ee));
 	ee = ntohs(ee);
 	if (ee != in->sent->sender_errest)
 		violation(c, CHECK_SENDER_ERREST,
 			  "seq %u: Sender Error Estimate 0x%04x, sent 0x%04x", in->sender_seq, ee,
 			  in->sent->sender_errest);
 
-	/* RFC 5357 §4.2.1: MBZ fields are transmitted as zero. */
-	if (p.mbz0[0] || p.mbz0[1] || p.mbz1[0] || p.mbz1[1])
-		violation(c, CHECK_MBZ, "seq %u: MBZ octets %02x%02x %02x%02x", in->sender_seq,
-			  p.mbz0[0], p.mbz0[1], p.mbz1[0], p.mbz1[1]);
+	/* RFC 5357 §4.2.1: MBZ fields are transmitted as zero (in encrypted mode: once
+	 * decrypted, which sender.c has done). */
+	mbz = first_nonzero_mbz(lay, in->buf);
+	if (mbz >= 0)
+		violation(c, CHECK_MBZ, "seq %u: MBZ octet %d is 0x%02x", in->sender_seq, mbz,
+			  in->buf[mbz]);
 
-	/* The reflector's extra fields replace up to 27 octets of the sender's padding (RFC 5357
-	 * §4.2.1, RFC 6038 symmetric size), so the reply is never shorter than the request. */
+	/* The reflector's extra fields replace the sender's padding (RFC 5357 §4.2.1, RFC 6038
+	 * symmetric size), or are added to it: the reply is never shorter than the request. */
 	if (in->len < in->req_len)
 		violation(c, CHECK_LENGTH, "seq %u: reply %zu octets, request %zu", in->sender_seq,
 			  in->len, in->req_len);
+
+	/* RFC 6038: the first "Length of padding to reflect" octets of our padding come back at
+	 * the start of the reflector's Packet Padding. */
+	if (in->reflect_len > 0 &&
+	    (in->len < lay->min_len + in->reflect_len ||
+	     memcmp(in->buf + lay->min_len, in->reflect, in->reflect_len) != 0))
+		violation(c, CHECK_REFLECTED,
+			  "seq %u: the %zu octets to be reflected are not at offset %u of the reply",
+			  in->sender_seq, in->reflect_len, lay->min_len);
 
 	memset(&r, 0, sizeof(r));
 	r.t1 = in->sent->t1;
@@ -118,6 +187,27 @@ check_reply(struct check_state *c, const struct check_input *in)
 	if (in->reply_ttl >= 0 && in->reply_ttl != TW_WIRE_REFL_TTL)
 		violation(c, CHECK_REPLY_TTL, "seq %u: reply TTL %d, expected %d", in->sender_seq,
 			  in->reply_ttl, TW_WIRE_REFL_TTL);
+}
+
+void
+check_bad_hmac(struct check_state *c, size_t len)
+{
+	/* RFC 4656 §4.1.2 via RFC 5357 §4.2.1: nothing of an answer whose HMAC does not verify
+	 * can be trusted, not even the sequence number it would be matched by. */
+	c->checked++;
+	violation(c, CHECK_HMAC, "a %zu-octet answer from the reflector failed HMAC verification",
+		  len);
+}
+
+void
+check_merge(struct check_state *dst, const struct check_state *src, const char *label)
+{
+	if (dst->violations == 0 && src->violations > 0)
+		snprintf(dst->first, sizeof(dst->first), "%s: %s", label, src->first);
+	dst->checked += src->checked;
+	dst->violations += src->violations;
+	for (int k = 0; k < CHECK_KIND_MAX; k++)
+		dst->kind[k] += src->kind[k];
 }
 
 void

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * twamp-client: TWAMP Light Session-Sender (RFC 5357 Appendix I) on kernel UDP sockets.
+ * twamp-client: TWAMP Control-Client and Session-Sender (RFC 5357 §3, §4.1), or TWAMP Light
+ * Session-Sender (RFC 5357 Appendix I, the default), on kernel sockets.
  *
- * main.c only turns the command line into a struct test_params and a struct client_opts,
- * opens the socket, runs the session and picks the exit code; the session itself is sender.c.
+ * main.c only turns the command line into a struct client_opts; light mode opens the socket, runs
+ * the session and picks the exit code here, control mode is control.c; the session itself is
+ * sender.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +27,19 @@ enum long_only {
 	OPT_JSON = 256,
 	OPT_MAX_LOSS,
 	OPT_CHECK,
+	OPT_CONTROL,
+	OPT_LIGHT,
+	OPT_MODE,
+	OPT_ISC,
+	OPT_REFLECT_OCTETS,
+	OPT_SYMMETRICAL,
+	OPT_PASSPHRASE,
+	OPT_PASSPHRASE_FILE,
+	OPT_KEYSTORE,
+	OPT_SESSIONS,
+	OPT_TEST_PORT,
+	OPT_TIMEOUT,
+	OPT_CONTROL_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +55,22 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "max-loss", required_argument, NULL, OPT_MAX_LOSS },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "control", no_argument, NULL, OPT_CONTROL },
+	{ "light", no_argument, NULL, OPT_LIGHT },
+	{ "control-port", required_argument, NULL, 'P' },
+	{ "modes", required_argument, NULL, 'A' },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "isc", no_argument, NULL, OPT_ISC },
+	{ "reflect-octets", required_argument, NULL, OPT_REFLECT_OCTETS },
+	{ "symmetrical", no_argument, NULL, OPT_SYMMETRICAL },
+	{ "keyid", required_argument, NULL, 'k' },
+	{ "passphrase", required_argument, NULL, OPT_PASSPHRASE },
+	{ "passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE },
+	{ "keystore", required_argument, NULL, OPT_KEYSTORE },
+	{ "sessions", required_argument, NULL, OPT_SESSIONS },
+	{ "test-port", required_argument, NULL, OPT_TEST_PORT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "control-timeout", required_argument, NULL, OPT_CONTROL_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -47,26 +79,50 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: twamp-client [options] ADDR[:PORT]\n"
-		"TWAMP Light Session-Sender (RFC 5357 Appendix I). IPv6: [2001:db8::1]:862,\n"
-		"or a bare 2001:db8::1 with -p.\n"
-		"  -p, --port N          reflector UDP port (default %d)\n"
-		"  -c, --count N         packets to send (default %d)\n"
+		"usage: twamp-client [options] ADDR[:PORT]             TWAMP Light (default)\n"
+		"       twamp-client --control [options] SERVER[:PORT]  TWAMP-Control + Test\n"
+		"TWAMP Light Session-Sender (RFC 5357 Appendix I), or Control-Client and Session-\n"
+		"Sender (RFC 5357 §3, §4.1). IPv6: [2001:db8::1]:862, or a bare 2001:db8::1 with -p/-P.\n"
+		"Test packets:\n"
+		"  -c, --count N         packets to send per session (default %d)\n"
 		"  -i, --interval T      interval: 10ms, 100us, 1s, 0.5 (s) (default 10ms)\n"
 		"  -r, --rate PPS        packets per second, instead of -i\n"
-		"  -s, --padding N       Packet Padding after the 14 sender octets (default %d:\n"
-		"                        41-octet packets, the reflector's answer size, RFC 6038)\n"
-		"  -d, --dscp N          DSCP 0-63 for test packets\n"
-		"  -l, --local ADDR[:PORT]  bind address and port\n"
+		"  -s, --padding N       Packet Padding after the sender's fixed part (default %d:\n"
+		"                        41-octet packets, the reflector's answer size, RFC 6038;\n"
+		"                        %d in authenticated/encrypted modes, 0 with --symmetrical)\n"
+		"  -d, --dscp N          DSCP 0-63 for test packets (and the Type-P Descriptor)\n"
+		"  -l, --local ADDR[:PORT]  bind address and (first test) port\n"
 		"  -w, --wait T          wait for late reflections after the last send (def. 1s)\n"
+		"  -4, -6                resolve ADDR as IPv4 / IPv6 only\n"
+		"Light mode:\n"
+		"  -p, --port N          reflector UDP port (default %d)\n"
+		"Control mode (--control):\n"
+		"  -P, --control-port N  TWAMP-Control TCP port (default %d)\n"
+		"  -A, --modes MODES     acceptable security modes: letters O/U A E M or words\n"
+		"                        unauthenticated,authenticated,encrypted,mixed (default all;\n"
+		"                        the strongest in common wins: E > A > M > O)\n"
+		"      --mode MODE       use this security mode only\n"
+		"  -k, --keyid ID        KeyID of the shared secret (RFC 4656 §3.1)\n"
+		"      --passphrase TEXT  the shared secret (visible to ps: prefer the next two)\n"
+		"      --passphrase-file F  the secret is the first line of F (mode 600)\n"
+		"      --keystore F      \"KeyID hex-passphrase\" lines (mode 600), -k picks one\n"
+		"      --sessions N      test sessions on the connection, run at once (default 1)\n"
+		"      --test-port N     ask for reflector ports N, N+1, ... (default: server picks)\n"
+		"      --timeout T       Request-TW-Session Timeout (default 2s)\n"
+		"      --control-timeout T  connect and wait for each control reply (default 10s)\n"
+		"      --isc             individual session control (RFC 5938) when offered\n"
+		"      --reflect-octets N  ask the reflector to return N padding octets (RFC 6038)\n"
+		"      --symmetrical     symmetrical size sender packets (RFC 6038) when offered\n"
+		"Report:\n"
 		"  -v, --per-packet      one line per packet (with --json: a \"packets\" array)\n"
 		"      --json            one JSON object on stdout instead of the text report\n"
 		"      --max-loss PCT    exit 3 if loss is above PCT percent (default 100)\n"
 		"      --check           verify every reflected field, exit 4 on any violation\n"
-		"  -4, -6                resolve ADDR as IPv4 / IPv6 only\n"
 		"  -h, --help\n"
-		"exit: 0 ok, 1 usage/setup error, 3 loss above --max-loss, 4 --check violation\n",
-		CLIENT_DEFAULT_PORT, CLIENT_DEFAULT_COUNT, CLIENT_DEFAULT_PADDING);
+		"exit: 0 ok, 1 usage/setup error, 2 TWAMP-Control failure or refusal,\n"
+		"      3 loss above --max-loss, 4 --check violation\n",
+		CLIENT_DEFAULT_COUNT, CLIENT_DEFAULT_PADDING, CLIENT_AUTH_PADDING, CLIENT_DEFAULT_PORT,
+		CLIENT_DEFAULT_PORT);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -145,12 +201,85 @@ parse_percent(const char *s, double *out)
 	return 0;
 }
 
+/*
+ * Security modes: comma-separated words (unauthenticated/open, authenticated, encrypted, mixed)
+ * or letters (O or U, A, E, M, as in owping/twping -A). @return the TW_CTRL_MODE_* bits or 0.
+ */
+static uint32_t
+parse_modes(const char *arg)
+{
+	static const struct {
+		const char *word;
+		uint32_t bit;
+	} words[] = {
+		{ "unauthenticated", TW_CTRL_MODE_UNAUTH }, { "unauth", TW_CTRL_MODE_UNAUTH },
+		{ "open", TW_CTRL_MODE_UNAUTH },	    { "authenticated", TW_CTRL_MODE_AUTH },
+		{ "auth", TW_CTRL_MODE_AUTH },		    { "encrypted", TW_CTRL_MODE_ENCRYPTED },
+		{ "mixed", TW_CTRL_MODE_MIXED },
+	};
+	char buf[128], *tok, *save = NULL;
+	uint32_t modes = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return 0;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			if (strcasecmp(tok, words[i].word) == 0)
+				break;
+		}
+		if (i < sizeof(words) / sizeof(words[0])) {
+			modes |= words[i].bit;
+			continue;
+		}
+		for (const char *p = tok; *p != '\0'; p++) {
+			switch (*p) {
+			case 'O':
+			case 'o':
+			case 'U':
+			case 'u':
+				modes |= TW_CTRL_MODE_UNAUTH;
+				break;
+			case 'A':
+			case 'a':
+				modes |= TW_CTRL_MODE_AUTH;
+				break;
+			case 'E':
+			case 'e':
+				modes |= TW_CTRL_MODE_ENCRYPTED;
+				break;
+			case 'M':
+			case 'm':
+				modes |= TW_CTRL_MODE_MIXED;
+				break;
+			default:
+				return 0;
+			}
+		}
+		if (*tok == '\0')
+			return 0;
+	}
+	return modes;
+}
+
+/* Take a secret out of argv so that ps and /proc/PID/cmdline stop showing it. */
+static const char *
+take_secret(char *arg)
+{
+	char *copy = strdup(arg);
+
+	explicit_bzero(arg, strlen(arg));
+	return copy;
+}
+
 static int
 parse_args(int argc, char **argv, struct client_opts *o)
 {
-	char host[256], port[16], defport[16];
-	const char *local = NULL;
-	bool have_i = false, have_r = false;
+	char host[256], port[16], defport[16], ctlport[16];
+	const char *local = NULL, *light_only = NULL, *control_only = NULL;
+	bool have_i = false, have_r = false, light = false;
 	int family = AF_UNSPEC;
 	uint64_t v;
 	int c;
@@ -163,14 +292,21 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	o->tp.wait_ns = NSEC_PER_SEC;
 	o->dscp = -1;
 	o->max_loss = 100.0;
+	o->modes = CLIENT_MODES_ALL;
+	o->nb_sessions = 1;
+	o->timeout_ns = 2 * NSEC_PER_SEC;
+	o->control_timeout_ns = 10 * NSEC_PER_SEC;
 	snprintf(defport, sizeof(defport), "%d", CLIENT_DEFAULT_PORT);
+	snprintf(ctlport, sizeof(ctlport), "%d", CLIENT_DEFAULT_PORT);
 
-	while ((c = getopt_long(argc, argv, "p:c:i:r:s:d:l:w:v46h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:i:r:s:d:l:w:vP:A:k:46h", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'p':
 			if (parse_u64(optarg, 1, 65535, &v) != 0)
 				return fail_usage("bad port '%s'", optarg);
 			snprintf(defport, sizeof(defport), "%u", (unsigned int)v);
+			light_only = "-p (use -P/--control-port or --test-port)";
 			break;
 		case 'c':
 			if (parse_u64(optarg, 1, TW_MEASURE_MAX_COUNT, &v) != 0)
@@ -200,6 +336,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 				      CLIENT_MAX_UDP_PAYLOAD - TW_WIRE_SENDER_UNAUTH_MIN, &v) != 0)
 				return fail_usage("bad padding '%s' (0..65493)", optarg);
 			o->tp.padding = (uint32_t)v;
+			o->padding_set = true;
 			break;
 		case 'd':
 			if (parse_u64(optarg, 0, 63, &v) != 0)
@@ -226,6 +363,92 @@ parse_args(int argc, char **argv, struct client_opts *o)
 		case OPT_CHECK:
 			o->tp.check = true;
 			break;
+		case OPT_CONTROL:
+			o->control = true;
+			break;
+		case OPT_LIGHT:
+			light = true;
+			break;
+		case 'P':
+			if (parse_u64(optarg, 1, 65535, &v) != 0)
+				return fail_usage("bad control port '%s'", optarg);
+			snprintf(ctlport, sizeof(ctlport), "%u", (unsigned int)v);
+			control_only = "-P/--control-port";
+			break;
+		case 'A':
+			o->modes = parse_modes(optarg);
+			if (o->modes == 0)
+				return fail_usage("bad modes '%s' (letters OAEM or words "
+						  "unauthenticated,authenticated,encrypted,mixed)",
+						  optarg);
+			control_only = "-A/--modes";
+			break;
+		case OPT_MODE:
+			o->force_mode = parse_modes(optarg);
+			if (o->force_mode == 0 || (o->force_mode & (o->force_mode - 1)) != 0)
+				return fail_usage("bad --mode '%s' (one of unauthenticated, "
+						  "authenticated, encrypted, mixed)", optarg);
+			control_only = "--mode";
+			break;
+		case OPT_ISC:
+			o->isc = true;
+			control_only = "--isc";
+			break;
+		case OPT_REFLECT_OCTETS:
+			if (parse_u64(optarg, 1, CLIENT_MAX_UDP_PAYLOAD - TW_TCRYPT_REFL_LEN, &v) != 0)
+				return fail_usage("bad --reflect-octets '%s' (1..65395)", optarg);
+			o->reflect_octets = true;
+			o->reflect_len = (uint16_t)v;
+			control_only = "--reflect-octets";
+			break;
+		case OPT_SYMMETRICAL:
+			o->symmetrical = true;
+			control_only = "--symmetrical";
+			break;
+		case 'k':
+			o->keyid = optarg;
+			control_only = "-k/--keyid";
+			break;
+		case OPT_PASSPHRASE:
+			if (o->passphrase != NULL)
+				return fail_usage("%s", "--passphrase given twice");
+			o->passphrase = take_secret(optarg);
+			if (o->passphrase == NULL)
+				return fail_usage("%s", "out of memory");
+			control_only = "--passphrase";
+			break;
+		case OPT_PASSPHRASE_FILE:
+			o->passphrase_file = optarg;
+			control_only = "--passphrase-file";
+			break;
+		case OPT_KEYSTORE:
+			o->keystore = optarg;
+			control_only = "--keystore";
+			break;
+		case OPT_SESSIONS:
+			if (parse_u64(optarg, 1, CLIENT_MAX_SESSIONS, &v) != 0)
+				return fail_usage("bad --sessions '%s' (1..%d)", optarg,
+						  CLIENT_MAX_SESSIONS);
+			o->nb_sessions = (uint32_t)v;
+			control_only = "--sessions";
+			break;
+		case OPT_TEST_PORT:
+			if (parse_u64(optarg, 1, 65535, &v) != 0)
+				return fail_usage("bad --test-port '%s'", optarg);
+			o->test_port = (uint16_t)v;
+			control_only = "--test-port";
+			break;
+		case OPT_TIMEOUT:
+			if (parse_duration(optarg, &o->timeout_ns) != 0)
+				return fail_usage("bad --timeout '%s'", optarg);
+			control_only = "--timeout";
+			break;
+		case OPT_CONTROL_TIMEOUT:
+			if (parse_duration(optarg, &o->control_timeout_ns) != 0 ||
+			    o->control_timeout_ns < 1000000)
+				return fail_usage("bad --control-timeout '%s' (at least 1ms)", optarg);
+			control_only = "--control-timeout";
+			break;
 		case '4':
 			family = AF_INET;
 			break;
@@ -242,6 +465,23 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	}
 	if (have_i && have_r)
 		return fail_usage("%s", "use -i or -r, not both");
+	if (light && o->control)
+		return fail_usage("%s", "--light or --control, not both");
+	if (!o->control && control_only != NULL)
+		return fail_usage("%s needs --control", control_only);
+	if (o->control && light_only != NULL)
+		return fail_usage("%s is for light mode", light_only);
+	if (o->force_mode != 0) {
+		/* --mode alone means that mode; with -A it must be one of them. */
+		if (o->modes == CLIENT_MODES_ALL)
+			o->modes = o->force_mode;
+		else if (!(o->modes & o->force_mode))
+			return fail_usage("%s", "--mode is not among the -A modes");
+	}
+	if ((o->passphrase != NULL) + (o->passphrase_file != NULL) + (o->keystore != NULL) > 1)
+		return fail_usage("%s", "use one of --passphrase, --passphrase-file, --keystore");
+	if (o->test_port != 0 && o->test_port + o->nb_sessions - 1 > 65535)
+		return fail_usage("%s", "--test-port + --sessions goes past port 65535");
 	if (optind != argc - 1)
 		return fail_usage("%s", optind == argc ? "missing reflector address" :
 						       "only one reflector address");
@@ -251,8 +491,8 @@ parse_args(int argc, char **argv, struct client_opts *o)
 		return fail_usage("bad reflector address '%s'", argv[optind]);
 	if (port[0] != '\0' && parse_u64(port, 1, 65535, &v) != 0)
 		return fail_usage("bad port in '%s'", argv[optind]);
-	if (sock_resolve(host, port[0] != '\0' ? port : defport, family, false, &o->tp.peer,
-			 &o->tp.peer_len) != 0)
+	if (sock_resolve(host, port[0] != '\0' ? port : o->control ? ctlport : defport, family,
+			 false, &o->tp.peer, &o->tp.peer_len) != 0)
 		return -1;
 	sock_addr_str((const struct sockaddr *)&o->tp.peer, o->peer_str, sizeof(o->peer_str));
 
@@ -261,6 +501,9 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			return fail_usage("bad local address '%s'", local);
 		if (port[0] != '\0' && parse_u64(port, 0, 65535, &v) != 0)
 			return fail_usage("bad port in '%s'", local);
+		if (o->control && port[0] != '\0' && v + o->nb_sessions - 1 > 65535)
+			return fail_usage("%s", "-l port + --sessions goes past port 65535");
+		o->local_port = port[0] != '\0' && v != 0;
 		/* The local address must be of the reflector's family. */
 		if (sock_resolve(host, port[0] != '\0' ? port : "0", o->tp.peer.ss_family, true,
 				 &o->local, &o->local_len) != 0)
@@ -289,8 +532,18 @@ install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-int
-main(int argc, char **argv)
+static void
+free_opts(struct client_opts *o)
+{
+	if (o->passphrase != NULL) {
+		explicit_bzero((char *)o->passphrase, strlen(o->passphrase));
+		free((char *)o->passphrase);
+		o->passphrase = NULL;
+	}
+}
+
+static int
+run_light(struct client_opts *o)
 {
 	struct sockaddr_storage local;
 	socklen_t local_len = sizeof(local);
@@ -298,17 +551,12 @@ main(int argc, char **argv)
 	struct tw_measure_summary sum;
 	struct sender_result res;
 	struct report_ctx rc;
-	struct client_opts o;
 	int ret, fd;
 
-	if (parse_args(argc, argv, &o) != 0)
-		return CLIENT_EXIT_SETUP;
-	fd = sock_open_test(&o);
+	fd = sock_open_test(o);
 	if (fd < 0)
 		return CLIENT_EXIT_SETUP;
-	install_signals();
-
-	if (sender_run(&o.tp, fd, &res) != 0) {
+	if (sender_run(&o->tp, fd, &res) != 0) {
 		close(fd);
 		return CLIENT_EXIT_SETUP;
 	}
@@ -321,15 +569,15 @@ main(int argc, char **argv)
 		tw_measure_free(res.m);
 		return CLIENT_EXIT_SETUP;
 	}
-	if (o.tp.check)
+	if (o->tp.check)
 		check_summary(&res.check, &sum);
 
-	rc = (struct report_ctx){ .o = &o, .res = &res, .s = &sum, .local_str = local_str };
-	if (o.json) {
+	rc = (struct report_ctx){ .o = o, .res = &res, .s = &sum, .local_str = local_str };
+	if (o->json) {
 		report_json(stdout, &rc);
 	} else {
-		if (o.per_packet)
-			report_per_packet(stdout, &rc);
+		if (o->per_packet)
+			report_per_packet(stdout, res.m);
 		report_human(stdout, &rc);
 	}
 	fflush(stdout);
@@ -337,14 +585,30 @@ main(int argc, char **argv)
 	if (sum.sent == 0 && res.send_errors > 0) {
 		fprintf(stderr, "twamp-client: no test packet could be sent\n");
 		ret = CLIENT_EXIT_SETUP;
-	} else if (o.tp.check && res.check.violations > 0) {
+	} else if (o->tp.check && res.check.violations > 0) {
 		/* A conformance failure outranks loss: the numbers cannot be trusted. */
 		ret = CLIENT_EXIT_CHECK;
-	} else if (sum.loss_pct > o.max_loss) {
+	} else if (sum.loss_pct > o->max_loss) {
 		ret = CLIENT_EXIT_LOSS;
 	} else {
 		ret = CLIENT_EXIT_OK;
 	}
 	tw_measure_free(res.m);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct client_opts o;
+	int ret;
+
+	if (parse_args(argc, argv, &o) != 0) {
+		free_opts(&o);
+		return CLIENT_EXIT_SETUP;
+	}
+	install_signals();
+	ret = o.control ? control_run(&o) : run_light(&o);
+	free_opts(&o);
 	return ret;
 }

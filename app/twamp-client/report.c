@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Reports: a ping-like human summary, optional per-packet lines, and one JSON object that the
- * e2e tests parse. Field definitions are in docs/client.rst; keep the two in step.
+ * e2e tests parse; in control mode the same per session and for all sessions together, after a
+ * section on the control connection. Field definitions are in docs/client.rst; keep the two in
+ * step.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 #include "tw_ts.h"
@@ -61,9 +64,8 @@ print_ts(FILE *f, uint64_t ns)
 }
 
 void
-report_per_packet(FILE *f, const struct report_ctx *r)
+report_per_packet(FILE *f, const struct tw_measure *m)
 {
-	const struct tw_measure *m = r->res->m;
 
 	for (uint32_t i = 0; i < m->capacity; i++) {
 		const struct tw_measure_rec *rec = &m->rec[i];
@@ -93,13 +95,11 @@ report_per_packet(FILE *f, const struct report_ctx *r)
 	}
 }
 
-void
-report_human(FILE *f, const struct report_ctx *r)
+/* Everything after the title line, for one session or a total. */
+static void
+human_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
+	   const struct tw_measure_summary *s)
 {
-	const struct tw_measure_summary *s = r->s;
-	const struct sender_result *res = r->res;
-
-	fprintf(f, "--- %s TWAMP-Light statistics ---\n", r->o->peer_str);
 	fprintf(f, "%" PRIu64 " packets transmitted, %" PRIu64 " received, %.1f%% packet loss, "
 		"time %" PRIu64 " ms%s\n", s->sent, s->received, s->loss_pct,
 		res->elapsed_ns / 1000000, res->interrupted ? " (interrupted)" : "");
@@ -125,6 +125,9 @@ report_human(FILE *f, const struct report_ctx *r)
 			s->refl_seq_gaps, s->refl_errest,
 			tw_ts_errest_synced(s->refl_errest) ? "synced" : "unsynced");
 	}
+	if (res->bad_hmac)
+		fprintf(f, "warning: %" PRIu64 " answers failed HMAC verification (not counted as "
+			"received)\n", res->bad_hmac);
 	if (res->socket_drops)
 		fprintf(f, "warning: %" PRIu64 " datagrams dropped by the kernel (socket full)\n",
 			res->socket_drops);
@@ -133,7 +136,7 @@ report_human(FILE *f, const struct report_ctx *r)
 	if (res->no_kernel_ts)
 		fprintf(f, "warning: %" PRIu64 " replies without a kernel timestamp\n",
 			res->no_kernel_ts);
-	if (r->o->tp.check) {
+	if (o->tp.check) {
 		const struct check_state *c = &res->check;
 
 		if (c->violations == 0) {
@@ -150,6 +153,13 @@ report_human(FILE *f, const struct report_ctx *r)
 			fprintf(f, "); first: %s\n", c->first);
 		}
 	}
+}
+
+void
+report_human(FILE *f, const struct report_ctx *r)
+{
+	fprintf(f, "--- %s TWAMP-Light statistics ---\n", r->o->peer_str);
+	human_body(f, r->o, r->res, r->s);
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
@@ -237,26 +247,11 @@ json_packets(FILE *f, const struct tw_measure *m)
 	fprintf(f, "]");
 }
 
-void
-report_json(FILE *f, const struct report_ctx *r)
+/* The measurement fields, "sent" through "check", shared by light mode, sessions and totals. */
+static void
+json_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
+	  const struct tw_measure_summary *s)
 {
-	const struct tw_measure_summary *s = r->s;
-	const struct sender_result *res = r->res;
-	const struct client_opts *o = r->o;
-
-	fprintf(f, "{\"reflector\":");
-	json_str(f, o->peer_str);
-	fprintf(f, ",\"local\":");
-	json_str(f, r->local_str);
-	fprintf(f, ",\"mode\":\"light\",\"params\":{\"count\":%u,\"interval_ns\":%" PRIu64
-		",\"padding\":%u,\"packet_size\":%u,\"dscp\":", o->tp.count, o->tp.interval_ns,
-		o->tp.padding, o->tp.padding + TW_WIRE_SENDER_UNAUTH_MIN);
-	if (o->dscp >= 0)
-		fprintf(f, "%d", o->dscp);
-	else
-		fprintf(f, "null");
-	fprintf(f, ",\"wait_ns\":%" PRIu64 "},", o->tp.wait_ns);
-
 	fprintf(f, "\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64
 		",\"loss_pct\":%.3f,\"duplicates\":%" PRIu64 ",\"reordered\":%" PRIu64
 		",\"foreign\":%" PRIu64 ",\"foreign_short\":%" PRIu64
@@ -306,7 +301,302 @@ report_json(FILE *f, const struct report_ctx *r)
 				check_kind_name((enum check_kind)k), c->kind[k]);
 		fprintf(f, "}}");
 	}
+}
+
+static void
+json_dscp(FILE *f, int dscp)
+{
+	if (dscp >= 0)
+		fprintf(f, "%d", dscp);
+	else
+		fprintf(f, "null");
+}
+
+void
+report_json(FILE *f, const struct report_ctx *r)
+{
+	const struct client_opts *o = r->o;
+
+	fprintf(f, "{\"reflector\":");
+	json_str(f, o->peer_str);
+	fprintf(f, ",\"local\":");
+	json_str(f, r->local_str);
+	fprintf(f, ",\"mode\":\"light\",\"params\":{\"count\":%u,\"interval_ns\":%" PRIu64
+		",\"padding\":%u,\"packet_size\":%u,\"dscp\":", o->tp.count, o->tp.interval_ns,
+		o->tp.padding, o->tp.padding + TW_WIRE_SENDER_UNAUTH_MIN);
+	json_dscp(f, o->dscp);
+	fprintf(f, ",\"wait_ns\":%" PRIu64 "},", o->tp.wait_ns);
+	json_body(f, o, r->res, r->s);
 	if (o->per_packet)
-		json_packets(f, res->m);
+		json_packets(f, r->res->m);
 	fprintf(f, "}\n");
+}
+
+/* ---- control mode ------------------------------------------------------------------------ */
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} feature_names[] = {
+	{ TW_CTRL_MODE_ISC, "individual-session-control" },
+	{ TW_CTRL_MODE_REFLECT_OCTETS, "reflect-octets" },
+	{ TW_CTRL_MODE_SYMMETRICAL, "symmetrical-size" },
+};
+
+/* "2025-06-01T10:00:00.123456789Z" from an NTP timestamp. */
+static void
+ntp_iso(uint64_t ntp, char *buf, size_t len)
+{
+	uint64_t ns = tw_ts_ntp_to_unix_ns(ntp);
+	time_t sec = (time_t)(ns / NSEC_PER_SEC);
+	struct tm tm;
+	size_t n;
+
+	if (gmtime_r(&sec, &tm) == NULL) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09" PRIu64 "Z", ns % NSEC_PER_SEC);
+}
+
+static void
+sid_hex(const uint8_t *sid, char *buf)
+{
+	for (int i = 0; i < TW_CTRL_SID_LEN; i++)
+		sprintf(buf + 2 * i, "%02x", sid[i]);
+}
+
+/* The test parameters every session shares (all got the same padding and mode). */
+static const struct test_params *
+session_tp(const struct client_opts *o, const struct control_info *ci)
+{
+	if (ci->nb_sessions > 0 && ci->sess[0].port != 0)
+		return &ci->sess[0].tp;
+	return &o->tp;
+}
+
+static void
+json_accept(FILE *f, int v)
+{
+	if (v >= 0)
+		fprintf(f, "%d", v);
+	else
+		fprintf(f, "null");
+}
+
+static void
+json_control(FILE *f, const struct control_info *ci)
+{
+	char buf[64];
+	bool first = true;
+
+	fprintf(f, "\"control\":{\"modes_offered\":");
+	if (ci->have_greeting)
+		fprintf(f, "%u,\"count\":%u", ci->modes_offered, ci->count);
+	else
+		fprintf(f, "null,\"count\":null");
+	fprintf(f, ",\"mode\":%u,\"features\":[", ci->mode);
+	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
+		if (ci->mode & feature_names[i].bit) {
+			fprintf(f, "%s\"%s\"", first ? "" : ",", feature_names[i].name);
+			first = false;
+		}
+	}
+	fprintf(f, "],\"server_start_time\":");
+	if (ci->server_start_accept == 0) {
+		ntp_iso(ci->server_start_time, buf, sizeof(buf));
+		json_str(f, buf);
+		fprintf(f, ",\"server_start_time_ntp\":\"0x%016" PRIx64 "\"",
+			ci->server_start_time);
+	} else {
+		fprintf(f, "null,\"server_start_time_ntp\":null");
+	}
+	fprintf(f, ",\"accept\":{\"server_start\":");
+	json_accept(f, ci->server_start_accept);
+	fprintf(f, ",\"sessions\":[");
+	first = true;
+	for (unsigned int i = 0; i < ci->nb_sessions; i++) {
+		if (ci->sess[i].accept < 0)
+			continue;
+		fprintf(f, "%s%d", first ? "" : ",", ci->sess[i].accept);
+		first = false;
+	}
+	fprintf(f, "],\"start\":");
+	json_accept(f, ci->start_accept);
+	fprintf(f, ",\"stop_n\":");
+	json_accept(f, ci->stop_accept);
+	fprintf(f, ",\"server_stop\":");
+	json_accept(f, ci->server_stopped ? ci->server_stop_accept : -1);
+	fprintf(f, "},\"start\":");
+	if (ci->start_cmd != NULL)
+		json_str(f, ci->start_cmd);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"stop\":");
+	if (ci->stop_cmd != NULL)
+		json_str(f, ci->stop_cmd);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"server_stopped\":%s,\"sessions\":[",
+		ci->server_stopped ? "true" : "false");
+	first = true;
+	for (unsigned int i = 0; i < ci->nb_sessions; i++) {
+		const struct client_session *s = &ci->sess[i];
+		char sid[2 * TW_CTRL_SID_LEN + 1];
+
+		if (s->accept < 0)
+			continue;
+		fprintf(f, "%s{\"session\":%u,\"accept\":%d,\"sender\":", first ? "" : ",",
+			s->num, s->accept);
+		first = false;
+		json_str(f, s->local_str);
+		if (s->accept != TW_CTRL_ACCEPT_OK) {
+			fprintf(f, "}");
+			continue;
+		}
+		sid_hex(s->sid, sid);
+		fprintf(f, ",\"reflector\":");
+		json_str(f, s->peer_str);
+		fprintf(f, ",\"port\":%u,\"sid\":\"%s\"", s->port, sid);
+		if (ci->mode & TW_CTRL_MODE_REFLECT_OCTETS)
+			fprintf(f, ",\"octets_reflected\":%u,\"reflected_octets\":%u"
+				",\"server_octets\":%u,\"padding_reflect\":%u",
+				s->octets_reflected, s->reflected_octets, s->server_octets,
+				s->tp.reflect_len);
+		fprintf(f, "}");
+	}
+	fprintf(f, "],\"violations\":{\"mbz\":%" PRIu64 ",\"reflected_octets\":%" PRIu64
+		"},\"tx_octets\":%" PRIu64 ",\"rx_octets\":%" PRIu64 ",\"error\":",
+		ci->st.viol[TW_CTRL_VIOL_MBZ], ci->st.viol[TW_CTRL_VIOL_REFLECTED], ci->st.tx_octets,
+		ci->st.rx_octets);
+	if (ci->error[0] != '\0')
+		json_str(f, ci->error);
+	else
+		fprintf(f, "null");
+	fprintf(f, "}");
+}
+
+void
+report_control_json(FILE *f, const struct client_opts *o, const struct control_info *ci,
+		    const struct report_sess *total)
+{
+	const struct test_params *tp = session_tp(o, ci);
+	bool first = true;
+
+	fprintf(f, "{\"server\":");
+	json_str(f, ci->server_str);
+	fprintf(f, ",\"reflector\":");
+	json_str(f, ci->server_str);
+	fprintf(f, ",\"local\":");
+	json_str(f, ci->local_str);
+	fprintf(f, ",\"mode\":");
+	if (ci->mode != 0)
+		json_str(f, control_mode_name(ci->mode));
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"params\":{\"count\":%u,\"interval_ns\":%" PRIu64, o->tp.count,
+		o->tp.interval_ns);
+	if (tp != &o->tp)
+		fprintf(f, ",\"padding\":%u,\"packet_size\":%zu", tp->padding,
+			sender_fixed_len(tp) + tp->padding);
+	else
+		fprintf(f, ",\"padding\":null,\"packet_size\":null");
+	fprintf(f, ",\"dscp\":");
+	json_dscp(f, o->dscp);
+	fprintf(f, ",\"wait_ns\":%" PRIu64 ",\"sessions\":%u,\"timeout_ns\":%" PRIu64
+		",\"test_port\":", o->tp.wait_ns, o->nb_sessions, o->timeout_ns);
+	json_accept(f, o->test_port ? o->test_port : -1);
+	fprintf(f, "},");
+	json_control(f, ci);
+	if (total->res == NULL) {
+		fprintf(f, ",\"sessions\":[]}\n");
+		return;
+	}
+	fprintf(f, ",");
+	json_body(f, o, total->res, total->s);
+	fprintf(f, ",\"bad_hmac\":%" PRIu64 ",\"sessions\":[", total->res->bad_hmac);
+	for (unsigned int i = 0; i < ci->nb_sessions; i++) {
+		const struct client_session *s = &ci->sess[i];
+		char sid[2 * TW_CTRL_SID_LEN + 1];
+
+		if (!s->ran)
+			continue;
+		sid_hex(s->sid, sid);
+		fprintf(f, "%s{\"session\":%u,\"sid\":\"%s\",\"reflector\":", first ? "" : ",",
+			s->num, sid);
+		first = false;
+		json_str(f, s->peer_str);
+		fprintf(f, ",\"local\":");
+		json_str(f, s->local_str);
+		fprintf(f, ",");
+		json_body(f, o, &s->res, &s->sum);
+		fprintf(f, ",\"bad_hmac\":%" PRIu64, s->res.bad_hmac);
+		if (o->per_packet)
+			json_packets(f, s->res.m);
+		fprintf(f, "}");
+	}
+	fprintf(f, "]}\n");
+}
+
+void
+report_control_human(FILE *f, const struct client_opts *o, const struct control_info *ci,
+		     const struct report_sess *total)
+{
+	char buf[64], sid[2 * TW_CTRL_SID_LEN + 1];
+	unsigned int ran = 0;
+
+	fprintf(f, "--- TWAMP-Control %s from %s ---\n", ci->server_str, ci->local_str);
+	fprintf(f, "mode %s: Mode 0x%x (%s", control_mode_name(ci->mode), ci->mode,
+		control_mode_name(ci->mode));
+	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
+		if (ci->mode & feature_names[i].bit)
+			fprintf(f, ", %s", feature_names[i].name);
+	}
+	fprintf(f, ")");
+	if (ci->have_greeting)
+		fprintf(f, "; server offers Modes 0x%x, Count %u", ci->modes_offered, ci->count);
+	fprintf(f, "\n");
+	ntp_iso(ci->server_start_time, buf, sizeof(buf));
+	fprintf(f, "server started %s; %s Accept %d", buf,
+		ci->start_cmd != NULL ? ci->start_cmd : "start", ci->start_accept);
+	if (ci->stop_cmd != NULL) {
+		fprintf(f, "; %s", ci->stop_cmd);
+		if (ci->stop_accept >= 0)
+			fprintf(f, " Accept %d", ci->stop_accept);
+	}
+	if (ci->server_stopped)
+		fprintf(f, "; the server sent Stop-Sessions (Accept %d)", ci->server_stop_accept);
+	fprintf(f, "\n");
+	if (ci->st.viol[TW_CTRL_VIOL_MBZ] || ci->st.viol[TW_CTRL_VIOL_REFLECTED])
+		fprintf(f, "warning: the server broke MBZ %" PRIu64 " times and did not echo the "
+			"Octets to be reflected %" PRIu64 " times\n", ci->st.viol[TW_CTRL_VIOL_MBZ],
+			ci->st.viol[TW_CTRL_VIOL_REFLECTED]);
+	for (unsigned int i = 0; i < ci->nb_sessions; i++) {
+		const struct client_session *s = &ci->sess[i];
+
+		if (s->accept != TW_CTRL_ACCEPT_OK)
+			continue;
+		sid_hex(s->sid, sid);
+		fprintf(f, "session %u: %s -> %s, SID %s", s->num, s->local_str, s->peer_str, sid);
+		if (ci->mode & TW_CTRL_MODE_REFLECT_OCTETS)
+			fprintf(f, ", reflect %u octets, server octets 0x%04x", s->tp.reflect_len,
+				s->server_octets);
+		fprintf(f, "\n");
+	}
+	for (unsigned int i = 0; i < ci->nb_sessions; i++) {
+		const struct client_session *s = &ci->sess[i];
+
+		if (!s->ran)
+			continue;
+		ran++;
+		if (o->per_packet)
+			report_per_packet(f, s->res.m);
+		fprintf(f, "--- session %u %s TWAMP statistics ---\n", s->num, s->peer_str);
+		human_body(f, o, &s->res, &s->sum);
+	}
+	if (ran > 1) {
+		fprintf(f, "--- total %s TWAMP statistics (%u sessions) ---\n", ci->server_str, ran);
+		human_body(f, o, total->res, total->s);
+	}
 }

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Session-Sender for one TWAMP-Test session (RFC 5357 §4.1) on a kernel UDP socket: paced
- * transmission of unauthenticated test packets, and concurrent reception of the reflections
- * (RFC 5357 §4.2.1) between sends, so the socket never fills while we sleep.
+ * transmission of test packets (unauthenticated, or authenticated/encrypted with lib/tcrypt's
+ * OpenSSL reference), and concurrent reception of the reflections (RFC 5357 §4.2.1) between
+ * sends, so the socket never fills while we sleep.
  *
- * Single-threaded on purpose: one loop that drains the socket, then sleeps until either the next
- * transmission is due or a reflection arrives. The kernel stamps T4 (SO_TIMESTAMPNS), so the
- * time a reflection waits in the socket before we read it does not count as delay.
+ * One loop per session that drains the socket, then sleeps until either the next transmission is
+ * due or a reflection arrives. The kernel stamps T4 (SO_TIMESTAMPNS), so the time a reflection
+ * waits in the socket before we read it does not count as delay. Control mode runs one session
+ * per thread: a session touches only its own socket, buffers and result.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "tw_tcrypt.h"
 #include "tw_ts.h"
 #include "tw_wire.h"
 
@@ -33,27 +36,57 @@ enum sender_tuning {
 	POLL_GUARD_NS = 200000,		/* finish the last 200 us with clock_nanosleep, not ppoll */
 	ERREST_REFRESH_NS = 1000000000,	/* re-read adjtimex once a second */
 	ALL_IN_GRACE_NS = 10000000,	/* once all are back, 10 ms more for duplicates */
+	POLL_MAX_NS = 100000000,	/* sleep at most 100 ms: see a stop from another thread */
 };
 
-static volatile sig_atomic_t stop_level;
+/*
+ * Raised by signal handlers and by the control thread, read by every sender thread. A lock-free
+ * atomic int is async-signal-safe (C11 7.14.1.1) and needs no further synchronisation: nothing
+ * else is published with it.
+ */
+static _Atomic int stop_level;
 
 void
 sender_stop(void)
 {
-	if (stop_level < 2)
-		stop_level++;
+	int v = atomic_load(&stop_level);
+
+	while (v < 2 && !atomic_compare_exchange_weak(&stop_level, &v, v + 1))
+		;
+}
+
+int
+sender_stopping(void)
+{
+	return atomic_load(&stop_level);
 }
 
 struct sender {
 	const struct test_params *tp;
+	const struct refl_layout *lay;
 	int fd;
 	struct sender_result *res;
 	uint8_t *tx;
 	size_t tx_len;
+	size_t ts_off;			/* where T1 goes */
+	size_t errest_off;
+	bool t1_before_seal;		/* T1 is inside the protected octets (encrypted mode) */
 	uint8_t *rx;
 	uint16_t errest;
 	bool warned_send;
 };
+
+size_t
+sender_fixed_len(const struct test_params *tp)
+{
+	bool prot = tp->mode == TEST_MODE_AUTH || tp->mode == TEST_MODE_ENC;
+
+	/* RFC 6038 §4.3: the symmetrical-size sender packet carries MBZ octets up to the size of
+	 * the reflector's fixed part, so that both directions have the same length. */
+	if (tp->symmetrical)
+		return prot ? TW_TCRYPT_REFL_LEN : TW_WIRE_REFL_UNAUTH_MIN;
+	return prot ? TW_TCRYPT_SENDER_LEN : TW_WIRE_SENDER_UNAUTH_MIN;
+}
 
 static uint64_t
 clock_ns(clockid_t id)
@@ -114,30 +147,68 @@ get16(const uint8_t *p)
 	return ntohs(v);
 }
 
-/* RFC 5357 §4.1.2 unauthenticated packet: Sequence Number, Timestamp, Error Estimate, padding. */
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	v = htons(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static void
+send_failed(struct sender *s, const char *what, uint32_t seq, const char *why)
+{
+	/* Not on the wire: not sent, so not lost either. */
+	s->res->send_errors++;
+	if (!s->warned_send) {
+		fprintf(stderr, "twamp-client: %s seq %u: %s\n", what, seq, why);
+		s->warned_send = true;
+	}
+}
+
+/*
+ * One test packet. Unauthenticated (RFC 5357 §4.1.2): Sequence Number, Timestamp, Error
+ * Estimate, padding. Authenticated/encrypted (RFC 4656 §4.1.2): the same fields at offsets 0, 16,
+ * 24 with MBZ between them, sealed by lib/tcrypt (HMAC over the plaintext, then AES).
+ * T1 is read as late as the mode allows: after sealing when the protection does not cover it
+ * (authenticated mode), before sealing when it does (encrypted mode: the seal, a few
+ * microseconds, then counts into the forward delay).
+ */
 static void
 send_one(struct sender *s, uint32_t seq)
 {
-	uint32_t nseq = htonl(seq);
-	uint16_t nee = htons(s->errest);
-	uint64_t t1;
+	const struct test_params *tp = s->tp;
+	uint64_t t1 = 0;
 	ssize_t n;
 
-	memcpy(s->tx + offsetof(struct tw_test_sender_unauth, seq), &nseq, sizeof(nseq));
-	memcpy(s->tx + offsetof(struct tw_test_sender_unauth, err_est), &nee, sizeof(nee));
-	/* T1 as late as we can: only the 8-octet store separates it from sendto(). */
-	t1 = clock_ns(CLOCK_REALTIME);
-	tw_ts_put64(s->tx + offsetof(struct tw_test_sender_unauth, ts), tw_ts_ntp_from_unix_ns(t1));
-	n = sendto(s->fd, s->tx, s->tx_len, 0, (const struct sockaddr *)&s->tp->peer,
-		   s->tp->peer_len);
+	if (tp->tc != NULL)
+		/* Sealing leaves ciphertext and an HMAC behind: start from zeros every time. */
+		memset(s->tx, 0, TW_TCRYPT_SENDER_LEN);
+	put32(s->tx, seq);
+	put16(s->tx + s->errest_off, s->errest);
+	if (s->t1_before_seal) {
+		t1 = clock_ns(CLOCK_REALTIME);
+		tw_ts_put64(s->tx + s->ts_off, tw_ts_ntp_from_unix_ns(t1));
+	}
+	if (tp->tc != NULL &&
+	    tw_tcrypt_ref_seal(tp->tc, TW_TCRYPT_SENDER, s->tx, s->tx_len) != TW_TCRYPT_OK) {
+		send_failed(s, "seal", seq, "libcrypto failed");
+		return;
+	}
+	if (!s->t1_before_seal) {
+		/* T1 as late as we can: only the 8-octet store separates it from sendto(). */
+		t1 = clock_ns(CLOCK_REALTIME);
+		tw_ts_put64(s->tx + s->ts_off, tw_ts_ntp_from_unix_ns(t1));
+	}
+	n = sendto(s->fd, s->tx, s->tx_len, 0, (const struct sockaddr *)&tp->peer, tp->peer_len);
 	if (n != (ssize_t)s->tx_len) {
-		/* Not on the wire: not sent, so not lost either. */
-		s->res->send_errors++;
-		if (!s->warned_send) {
-			fprintf(stderr, "twamp-client: sendto seq %u: %s\n", seq,
-				n < 0 ? strerror(errno) : "short write");
-			s->warned_send = true;
-		}
+		send_failed(s, "sendto", seq, n < 0 ? strerror(errno) : "short write");
 		return;
 	}
 	tw_measure_sent(s->res->m, seq, t1, s->errest);
@@ -155,6 +226,7 @@ refl_ts(const uint8_t *p, uint16_t errest)
 static void
 handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, int ttl)
 {
+	const struct refl_layout *lay = s->lay;
 	struct sender_result *res = s->res;
 	struct tw_measure_reply r;
 	enum tw_measure_verdict v;
@@ -165,26 +237,36 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 		tw_measure_foreign(res->m);
 		return;
 	}
-	/* RFC 5357 §4.2.1: an unauthenticated reflection is at least 41 octets. */
-	if (len < TW_WIRE_REFL_UNAUTH_MIN) {
+	/* RFC 5357 §4.2.1: a reflection is at least 41 (unauthenticated) or 112 octets. */
+	if (len < lay->min_len) {
 		res->short_pkts++;
 		tw_measure_foreign(res->m);
 		return;
 	}
+	/* Authenticated/encrypted: decrypt and verify before reading a single field; an answer
+	 * that fails is not matched to anything. */
+	if (s->tp->tc != NULL &&
+	    tw_tcrypt_ref_verify(s->tp->tc, TW_TCRYPT_REFLECTOR, s->rx, len) != TW_TCRYPT_OK) {
+		res->bad_hmac++;
+		if (s->tp->check)
+			check_bad_hmac(&res->check, len);
+		return;
+	}
 
 	memset(&r, 0, sizeof(r));
-	r.refl_seq = get32(s->rx + TW_REFL_OFF_SEQ);
-	r.refl_errest = get16(s->rx + TW_REFL_OFF_ERR_EST);
-	r.t3 = refl_ts(s->rx + TW_REFL_OFF_TX_TS, r.refl_errest);
-	r.t2 = refl_ts(s->rx + TW_REFL_OFF_RX_TS, r.refl_errest);
+	r.refl_seq = get32(s->rx + lay->off_seq);
+	r.refl_errest = get16(s->rx + lay->off_errest);
+	r.t3 = refl_ts(s->rx + lay->off_tx_ts, r.refl_errest);
+	r.t2 = refl_ts(s->rx + lay->off_rx_ts, r.refl_errest);
 	r.t4 = t4;
-	r.sender_seq = get32(s->rx + TW_REFL_OFF_SENDER_SEQ);
-	r.sender_ttl = s->rx[TW_REFL_OFF_SENDER_TTL];
+	r.sender_seq = get32(s->rx + lay->off_sender_seq);
+	r.sender_ttl = s->rx[lay->off_sender_ttl];
 	r.reply_ttl = (int16_t)ttl;
 	v = tw_measure_reflected(res->m, &r);
 
 	if (s->tp->check) {
 		struct check_input in = {
+			.lay = lay,
 			.buf = s->rx,
 			.len = len,
 			.req_len = s->tx_len,
@@ -195,6 +277,8 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 			.t4 = r.t4,
 			.refl_errest = r.refl_errest,
 			.reply_ttl = ttl,
+			.reflect = s->tp->reflect,
+			.reflect_len = s->tp->reflect_len,
 		};
 
 		check_reply(&res->check, &in);
@@ -280,7 +364,9 @@ wait_until(struct sender *s, uint64_t mono_deadline)
 	if (now >= mono_deadline)
 		return;
 	if (mono_deadline - now > POLL_GUARD_NS) {
-		ts = ns_to_ts(mono_deadline - now - POLL_GUARD_NS);
+		uint64_t d = mono_deadline - now - POLL_GUARD_NS;
+
+		ts = ns_to_ts(d < POLL_MAX_NS ? d : POLL_MAX_NS);
 		ppoll(&pfd, 1, &ts, NULL);
 		return;
 	}
@@ -309,11 +395,29 @@ wait_late(struct sender *s)
 			if (now < end && end - now > ALL_IN_GRACE_NS)
 				end = now + ALL_IN_GRACE_NS;
 		}
-		if (now >= end || stop_level >= 2)
+		if (now >= end || sender_stopping() >= 2)
 			return 0;
-		ts = ns_to_ts(end - now);
+		ts = ns_to_ts(end - now < POLL_MAX_NS ? end - now : POLL_MAX_NS);
 		ppoll(&pfd, 1, &ts, NULL);
 	}
+}
+
+/* Wait for the session's Start Time (RFC 5357 §3.5), draining stray datagrams meanwhile.
+ * @return 0, or -1 on a socket error. */
+static int
+wait_start(struct sender *s)
+{
+	uint64_t rt = clock_ns(CLOCK_REALTIME), mono;
+
+	if (s->tp->start_unix_ns <= rt)
+		return 0;
+	mono = clock_ns(CLOCK_MONOTONIC) + (s->tp->start_unix_ns - rt);
+	while (sender_stopping() == 0 && clock_ns(CLOCK_MONOTONIC) < mono) {
+		if (drain(s) < 0)
+			return -1;
+		wait_until(s, mono);
+	}
+	return 0;
 }
 
 int
@@ -321,16 +425,29 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 {
 	struct sender s = { .tp = tp, .fd = fd, .res = res };
 	uint64_t start, next, refresh;
+	size_t fixed = sender_fixed_len(tp);
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (tp->mode != TEST_MODE_UNAUTH) {
-		fprintf(stderr, "twamp-client: only unauthenticated test sessions are supported\n");
+	if ((tp->mode == TEST_MODE_UNAUTH) != (tp->tc == NULL) ||
+	    tp->reflect_len > tp->reflect_fill || (size_t)tp->reflect_fill > tp->padding) {
+		fprintf(stderr, "twamp-client: inconsistent test session parameters\n");
 		return -1;
 	}
+	if (tp->tc == NULL) {
+		s.lay = &refl_layout_unauth;
+		s.ts_off = offsetof(struct tw_test_sender_unauth, ts);
+		s.errest_off = offsetof(struct tw_test_sender_unauth, err_est);
+	} else {
+		s.lay = &refl_layout_auth;
+		s.ts_off = TW_TCRYPT_SND_OFF_TS;
+		s.errest_off = TW_TCRYPT_SND_OFF_ERR_EST;
+		s.t1_before_seal = tw_tcrypt_covers_tx_ts(tp->tc);
+	}
 	res->m = tw_measure_create(tp->count);
-	s.tx_len = TW_WIRE_SENDER_UNAUTH_MIN + tp->padding;
-	/* Packet Padding is zeros (RFC 5357 §4.1.2 allows any content; zeros are predictable). */
+	s.tx_len = fixed + tp->padding;
+	/* Packet Padding is zeros (RFC 4656 §4.1.2 asks implementations to offer all-zero
+	 * padding; zeros are predictable), except for the RFC 6038 octets to be reflected. */
 	s.tx = calloc(1, s.tx_len);
 	s.rx = malloc(RX_BUF_LEN);
 	if (res->m == NULL || s.tx == NULL || s.rx == NULL) {
@@ -338,12 +455,16 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 			tp->count, strerror(errno));
 		goto out;
 	}
+	if (tp->reflect_fill > 0)
+		memcpy(s.tx + fixed, tp->reflect, tp->reflect_fill);
 
+	if (wait_start(&s) < 0)
+		goto out;
 	s.errest = read_errest();
 	start = clock_ns(CLOCK_MONOTONIC);
 	next = start;
 	refresh = start + ERREST_REFRESH_NS;
-	for (uint32_t seq = 0; seq < tp->count && stop_level == 0;) {
+	for (uint32_t seq = 0; seq < tp->count && sender_stopping() == 0;) {
 		uint64_t now;
 
 		if (drain(&s) < 0)
@@ -364,7 +485,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 		if (now > next && now - next > tp->interval_ns)
 			next = now;
 	}
-	res->interrupted = stop_level > 0;
+	res->interrupted = sender_stopping() > 0;
 	res->sender_errest = s.errest;
 	if (wait_late(&s) < 0)
 		goto out;

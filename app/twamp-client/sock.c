@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Addresses and the kernel UDP socket the test session runs on.
+ * Addresses and the kernel UDP sockets the test sessions run on.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -138,13 +139,29 @@ setopt(int fd, int level, int name, int val, const char *what, bool required)
 	return 0;
 }
 
-int
-sock_open_test(const struct client_opts *o)
+uint16_t
+sock_port(const struct sockaddr_storage *ss)
 {
-	int family = o->tp.peer.ss_family;
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+void
+sock_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+int
+sock_open_udp(int family, const struct sockaddr_storage *local, socklen_t local_len, int dscp)
+{
 	int fd;
 
-	if (o->local_len != 0 && o->local.ss_family != family) {
+	if (local_len != 0 && local->ss_family != family) {
 		fprintf(stderr, "twamp-client: local and reflector addresses are of different "
 			"families\n");
 		return -1;
@@ -173,24 +190,22 @@ sock_open_test(const struct client_opts *o)
 		if (setopt(fd, IPPROTO_IP, IP_TTL, CLIENT_TEST_TTL, "IP_TTL", true) != 0 ||
 		    setopt(fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL", true) != 0)
 			goto fail;
-		if (o->dscp >= 0 &&
-		    setopt(fd, IPPROTO_IP, IP_TOS, o->dscp << 2, "IP_TOS", true) != 0)
+		if (dscp >= 0 && setopt(fd, IPPROTO_IP, IP_TOS, dscp << 2, "IP_TOS", true) != 0)
 			goto fail;
 	} else {
 		if (setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, CLIENT_TEST_TTL,
 			   "IPV6_UNICAST_HOPS", true) != 0 ||
 		    setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT", true) != 0)
 			goto fail;
-		if (o->dscp >= 0 &&
-		    setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, o->dscp << 2, "IPV6_TCLASS", true) != 0)
+		if (dscp >= 0 &&
+		    setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, dscp << 2, "IPV6_TCLASS", true) != 0)
 			goto fail;
 	}
 
-	if (o->local_len != 0 &&
-	    bind(fd, (const struct sockaddr *)&o->local, o->local_len) != 0) {
+	if (local_len != 0 && bind(fd, (const struct sockaddr *)local, local_len) != 0) {
 		char a[CLIENT_ADDRSTR];
 
-		sock_addr_str((const struct sockaddr *)&o->local, a, sizeof(a));
+		sock_addr_str((const struct sockaddr *)local, a, sizeof(a));
 		fprintf(stderr, "twamp-client: bind %s: %s\n", a, strerror(errno));
 		goto fail;
 	}
@@ -198,4 +213,10 @@ sock_open_test(const struct client_opts *o)
 fail:
 	close(fd);
 	return -1;
+}
+
+int
+sock_open_test(const struct client_opts *o)
+{
+	return sock_open_udp(o->tp.peer.ss_family, &o->local, o->local_len, o->dscp);
 }

@@ -162,14 +162,22 @@ twr_control_loop(struct twr_app *app)
 	const uint64_t resync = hz / 1000 * app->conf->clock_resync_ms;
 	uint64_t next_sync = rte_get_tsc_cycles() + resync;
 
+	const uint64_t housekeep = hz / 10;
+	uint64_t next_housekeep = rte_get_tsc_cycles() + housekeep;
+
 	while (!app->quit) {
 		unsigned int moved = exc_to_kernel(app) + exc_from_kernel(app);
 		uint64_t now = rte_get_tsc_cycles();
+		bool hk = now >= next_housekeep;
 
 		if (now >= next_sync) {
 			twr_clock_sync(app);
 			next_sync = now + resync;
 		}
+		/* TWAMP-Control: sockets every turn, deadlines and session expiry ten times a second. */
+		twr_ctrl_poll(app, hk);
+		if (hk)
+			next_housekeep = now + housekeep;
 		/* Idle: yield the core (it may be shared with the kernel's own work). */
 		if (moved == 0)
 			usleep(50);
@@ -197,6 +205,8 @@ twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum)
 		sum->drop_inject_full += s->drop_inject_full;
 		sum->bursts += s->bursts;
 		sum->session_pkts += s->session_pkts;
+		sum->drop_bad_hmac += s->drop_bad_hmac;
+		sum->drop_crypto += s->drop_crypto;
 	}
 }
 
@@ -223,6 +233,8 @@ twr_stats_print(const struct twr_app *app, FILE *f)
 	fprintf(f, "  %-24s %" PRIu64 "\n", "tx_reflected", s.tx_pkts);
 	for (int v = 0; v < TW_V_MAX; v++)
 		fprintf(f, "  %-24s %" PRIu64 "\n", tw_refl_verdict_name(v), s.verdict[v]);
+	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_bad_hmac", s.drop_bad_hmac);
+	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_crypto", s.drop_crypto);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_multiseg", s.drop_multiseg);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_tx_full", s.drop_tx_full);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_exception_full", s.drop_exc_full);

@@ -165,6 +165,15 @@ workers_init(struct twr_app *app)
 		}
 		w->refl.flows = tw_flow_init(w->flow_mem, c->max_flows, c->flow_idle_timeout_s);
 		w->refl.match = app->match;
+		/* One IPsec-MB manager per worker: multi-buffer lanes are per-thread state. */
+		w->tcrypt = tw_tcrypt_mgr_create(TW_TCRYPT_ARCH_AUTO, 0);
+		if (w->tcrypt == NULL) {
+			MAIN_LOG(ERR, "worker %u: cannot create the IPsec-MB manager", i);
+			return -ENOMEM;
+		}
+		if (i == 0)
+			MAIN_LOG(INFO, "test-packet crypto: IPsec-MB %s",
+				 tw_tcrypt_mgr_describe(w->tcrypt));
 		i++;
 	}
 	return 0;
@@ -196,6 +205,7 @@ workers_free(struct twr_app *app)
 			rte_pktmbuf_free(m);
 		while (w->inject_ring && rte_ring_dequeue(w->inject_ring, &m) == 0)
 			rte_pktmbuf_free(m);
+		tw_tcrypt_mgr_free(w->tcrypt);
 		rte_ring_free(w->exc_ring);
 		rte_ring_free(w->inject_ring);
 		rte_free(w->flow_mem);
@@ -297,6 +307,10 @@ main(int argc, char **argv)
 	if (twr_ports_init(&twr) < 0)
 		goto out_ports;
 	workers_bind_port(&twr);
+	if (twr_ctrl_init(&twr) < 0) {
+		MAIN_LOG(ERR, "cannot start the TWAMP-Control server");
+		goto out_ctrl;
+	}
 	twr_telemetry_init(&twr);
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -317,6 +331,8 @@ main(int argc, char **argv)
 	twr_stats_print(&twr, stdout);
 	fflush(stdout);
 	rc = EXIT_SUCCESS;
+out_ctrl:
+	twr_ctrl_close(&twr);
 out_ports:
 	twr_ports_close(&twr);
 out_workers:

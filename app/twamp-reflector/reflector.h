@@ -17,7 +17,9 @@
 #include <rte_ring.h>
 
 #include "tw_conf.h"
+#include "tw_ctrl.h"
 #include "tw_refl.h"
+#include "tw_tcrypt.h"
 #include "tw_ts.h"
 
 enum {
@@ -46,6 +48,7 @@ struct twr_session {
 	void *crypto;			/* per-session test keys (authenticated/encrypted modes), */
 	size_t crypto_len;		/* rte_malloc'd, wiped and freed with the session */
 	void *owner;			/* the control connection that accepted it (cp only) */
+	uint64_t timeout_ns;		/* RFC 5357 §3.5 Timeout: kept this long after Stop */
 	uint64_t stop_deadline;		/* cp: TSC after which a stopped session is removed */
 	bool started;			/* cp */
 	/* dp: rw */
@@ -71,6 +74,8 @@ struct twr_worker_stats {
 	uint64_t drop_inject_full;	/* ... and refused by the NIC TX queue */
 	uint64_t bursts;		/* non-empty RX bursts */
 	uint64_t session_pkts;		/* packets of TWAMP-Control sessions */
+	uint64_t drop_bad_hmac;		/* authenticated/encrypted test packet failed its HMAC */
+	uint64_t drop_crypto;		/* the crypto engine refused a job */
 } __rte_cache_aligned;
 
 struct twr_worker {
@@ -82,6 +87,7 @@ struct twr_worker {
 	struct rte_ring *exc_ring;	/* dp -> cp: packets for the kernel (SP/SC) */
 	struct rte_ring *inject_ring;	/* cp -> dp: kernel packets for the wire (SP/SC) */
 	struct tw_refl_ctx refl;	/* dp: rw (flow table) */
+	struct tw_tcrypt_mgr *tcrypt;	/* dp: this worker's IPsec-MB manager */
 	void *flow_mem;
 	bool tx_csum_offload;
 	/* dp: rw, tel/cp: ro */
@@ -131,6 +137,30 @@ void twr_clock_sync(struct twr_app *app);
 void twr_control_loop(struct twr_app *app);
 void twr_stats_print(const struct twr_app *app, FILE *f);
 void twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum);
+
+/* TWAMP-Control server counters (cp writes, tel reads). */
+struct twr_ctrl_stats {
+	uint64_t conns_accepted;
+	uint64_t conns_refused;		/* connection limits, memory */
+	uint64_t closed[TW_CTRL_CLOSE_MAX];	/* by reason */
+	uint64_t refused[TW_CTRL_REFUSE_MAX];	/* Accept != 0 by reason (closed connections) */
+	uint64_t unknown_keyid;
+	uint64_t refused_address;	/* receiver address not ours */
+	uint64_t refused_limit;		/* control.max_sessions */
+	uint64_t refused_port;		/* no free test port */
+	uint64_t sessions_accepted;
+	uint64_t sessions_started;
+	uint64_t sessions_removed;
+};
+
+/* ctrl.c */
+int twr_ctrl_init(struct twr_app *app);
+void twr_ctrl_poll(struct twr_app *app, bool housekeep);
+void twr_ctrl_close(struct twr_app *app);
+void twr_ctrl_stats_get(struct twr_ctrl_stats *st, unsigned int *conns, unsigned int *sessions);
+
+/* crypt.c: per-session test keys for the authenticated and encrypted modes */
+int twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctrl_srv *srv);
 
 /* session.c */
 int twr_sessions_init(struct twr_app *app);

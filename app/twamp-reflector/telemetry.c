@@ -31,6 +31,8 @@ add_stats(struct rte_tel_data *d, const struct twr_worker_stats *s)
 	rte_tel_data_add_dict_u64(d, "drop_inject_full", s->drop_inject_full);
 	rte_tel_data_add_dict_u64(d, "bursts", s->bursts);
 	rte_tel_data_add_dict_u64(d, "session_packets", s->session_pkts);
+	rte_tel_data_add_dict_u64(d, "drop_bad_hmac", s->drop_bad_hmac);
+	rte_tel_data_add_dict_u64(d, "drop_crypto", s->drop_crypto);
 }
 
 static int
@@ -158,6 +160,40 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* TWAMP-Control: connections, sessions, refusals by reason, closes by reason. */
+static int
+tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct twr_ctrl_stats st;
+	unsigned int conns, sessions;
+	char name[64];
+
+	twr_ctrl_stats_get(&st, &conns, &sessions);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "enabled", app->conf->control_enabled);
+	rte_tel_data_add_dict_u64(d, "connections", conns);
+	rte_tel_data_add_dict_u64(d, "sessions", sessions);
+	rte_tel_data_add_dict_u64(d, "sessions_in_data_plane", app->nb_sessions);
+	rte_tel_data_add_dict_u64(d, "connections_accepted", st.conns_accepted);
+	rte_tel_data_add_dict_u64(d, "connections_refused", st.conns_refused);
+	rte_tel_data_add_dict_u64(d, "sessions_accepted", st.sessions_accepted);
+	rte_tel_data_add_dict_u64(d, "sessions_started", st.sessions_started);
+	rte_tel_data_add_dict_u64(d, "sessions_removed", st.sessions_removed);
+	rte_tel_data_add_dict_u64(d, "unknown_keyid", st.unknown_keyid);
+	rte_tel_data_add_dict_u64(d, "refused_address", st.refused_address);
+	rte_tel_data_add_dict_u64(d, "refused_limit", st.refused_limit);
+	rte_tel_data_add_dict_u64(d, "refused_port", st.refused_port);
+	for (int r = 0; r < TW_CTRL_REFUSE_MAX; r++) {
+		snprintf(name, sizeof(name), "refused_%s", tw_ctrl_refuse_str(r));
+		rte_tel_data_add_dict_u64(d, name, st.refused[r]);
+	}
+	for (int r = 1; r < TW_CTRL_CLOSE_MAX; r++) {
+		snprintf(name, sizeof(name), "closed_%s", tw_ctrl_close_str(r));
+		rte_tel_data_add_dict_u64(d, name, st.closed[r]);
+	}
+	return 0;
+}
+
 int
 twr_telemetry_init(struct twr_app *a)
 {
@@ -170,6 +206,8 @@ twr_telemetry_init(struct twr_app *a)
 				   "Clock model: source, offset, drift, synchronisation, error estimate");
 	rte_telemetry_register_cmd("/twamp/ports", tel_ports,
 				   "Data and exception port counters as the PMDs report them");
+	rte_telemetry_register_cmd("/twamp/control", tel_control,
+				   "TWAMP-Control: connections, sessions, refusals and closes by reason");
 	rte_telemetry_register_cmd("/twamp/flows", tel_flows,
 				   "TWAMP Light flow tables: capacity, entries, refusals");
 	return 0;

@@ -13,6 +13,7 @@
 #include <rte_prefetch.h>
 
 #include "reflector.h"
+#include "tw_tcrypt.h"
 
 static inline uint64_t
 stamp_now(const struct tw_ts_params *p, uint64_t tsc, bool ptp)
@@ -62,12 +63,28 @@ rx_flags(const struct rte_mbuf *m)
 }
 
 /*
+ * Authenticated and encrypted test packets of one burst: verified together, answered, stamped
+ * with the burst's T3 and sealed together, so IPsec-MB works on full lanes (one submit-all and
+ * one flush per step instead of one per packet).
+ */
+struct auth_batch {
+	uint16_t n;
+	struct rte_mbuf *m[TWR_BURST];
+	struct twr_session *sess[TWR_BURST];
+	struct tw_wire_frame f[TWR_BURST];
+	struct tw_tcrypt_pkt pkt[TWR_BURST];
+	struct tw_tcrypt_frame_out fo[TWR_BURST];
+	enum tw_tcrypt_verdict v[TWR_BURST];
+};
+
+/*
  * One packet: classify, then answer it as a TWAMP-Control session's packet if its 5-tuple is in
- * the session table, else as TWAMP Light.
+ * the session table, else as TWAMP Light. Authenticated/encrypted session packets are only
+ * checked here and queued in `ab` (verdict TW_V_MAX: "pending").
  */
 static inline enum tw_refl_verdict
 reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, uint64_t now_s,
-	uint64_t tsc, struct tw_refl_out *out)
+	uint64_t tsc, struct tw_refl_out *out, struct auth_batch *ab)
 {
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
 	size_t cap = m->data_len + rte_pktmbuf_tailroom(m);
@@ -84,6 +101,20 @@ reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, 
 		w->st.session_pkts++;
 		sess->rx_pkts++;
 		sess->last_rx_tsc = tsc;
+		if (sess->mode != TWR_SESS_UNAUTH) {
+			v = tw_refl_check(&w->refl, buf, &p, flags, TW_TCRYPT_SENDER_LEN);
+			if (v != TW_V_REFLECT) {
+				sess->drops++;
+				return v;
+			}
+			ab->m[ab->n] = m;
+			ab->sess[ab->n] = sess;
+			ab->f[ab->n] = p.f;
+			ab->pkt[ab->n] = (struct tw_tcrypt_pkt){ .pl = buf + p.f.pl_off,
+				.sess = sess->crypto, .len = p.f.pl_len };
+			ab->n++;
+			return TW_V_MAX;
+		}
 		v = tw_refl_session_unauth(&w->refl, buf, cap, &p, flags, &sess->seq, t2, errest,
 					   out);
 		if (v == TW_V_REFLECT)
@@ -93,6 +124,103 @@ reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, 
 		return v;
 	}
 	return tw_refl_light(&w->refl, buf, cap, &p, flags, t2, errest, now_s, out);
+}
+
+/* Verify the batch, and turn each authentic packet into its (plaintext) answer. */
+static void
+auth_answer(struct twr_worker *w, struct auth_batch *ab, uint64_t t2, uint16_t errest,
+	    struct rte_mbuf **drop, uint16_t *nb_drop)
+{
+	uint16_t k = 0;
+
+	tw_tcrypt_verify_burst(w->tcrypt, TW_TCRYPT_SENDER, ab->pkt, ab->n, ab->v);
+	for (uint16_t i = 0; i < ab->n; i++) {
+		struct rte_mbuf *m = ab->m[i];
+		struct twr_session *sess = ab->sess[i];
+		struct tw_tcrypt_refl_fields f = {
+			.rx_ts = t2, .seq = sess->seq, .err_est = errest, .ttl = ab->f[i].ttl,
+		};
+		size_t len;
+
+		if (ab->v[i] != TW_TCRYPT_OK) {
+			/* RFC 4656 §4.1.2: a packet whose HMAC does not verify is discarded. */
+			if (ab->v[i] == TW_TCRYPT_BAD_HMAC)
+				w->st.drop_bad_hmac++;
+			else
+				w->st.drop_crypto++;
+			sess->drops++;
+			drop[(*nb_drop)++] = m;
+			continue;
+		}
+		len = tw_tcrypt_reflect_frame(rte_pktmbuf_mtod(m, uint8_t *),
+					      m->data_len + rte_pktmbuf_tailroom(m), &ab->f[i], &f,
+					      w->refl.csum, &ab->fo[k]);
+		if (len == 0) {
+			w->st.verdict[TW_V_DROP_NO_ROOM]++;
+			sess->drops++;
+			drop[(*nb_drop)++] = m;
+			continue;
+		}
+		sess->seq++;
+		m->data_len = (uint16_t)len;
+		m->pkt_len = (uint32_t)len;
+		m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
+		ab->m[k] = m;
+		ab->sess[k] = sess;
+		ab->pkt[k] = (struct tw_tcrypt_pkt){
+			.pl = rte_pktmbuf_mtod(m, uint8_t *) + ab->fo[k].pl_off,
+			.sess = sess->crypto, .len = ab->fo[k].pl_len };
+		k++;
+	}
+	ab->n = k;
+}
+
+/*
+ * Seal the batch (MAC, and encrypt in encrypted mode), complete checksums, stamp T3, and queue
+ * the answers for TX. Encrypted mode covers T3 (RFC 4656 §4.1.2 encrypts the first 96 octets of
+ * the reflector packet), so it is stamped before the seal, with the burst's T3; authenticated
+ * mode covers only the first block, so T3 is read again after the seal and written last, as
+ * close to the wire as in unauthenticated mode.
+ */
+static void
+auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params *clk, bool ptp,
+	  uint64_t t3, struct rte_mbuf **out, uint16_t *nb_out, struct rte_mbuf **drop,
+	  uint16_t *nb_drop)
+{
+	uint64_t t3_late;
+
+	for (uint16_t i = 0; i < ab->n; i++)
+		if (tw_tcrypt_covers_tx_ts(ab->pkt[i].sess))
+			tw_tcrypt_stamp_tx(ab->pkt[i].pl, t3);
+	tw_tcrypt_seal_burst(w->tcrypt, TW_TCRYPT_REFLECTOR, ab->pkt, ab->n, ab->v);
+	for (uint16_t i = 0; i < ab->n; i++)
+		if (ab->v[i] == TW_TCRYPT_OK)
+			tw_tcrypt_finish_csum(rte_pktmbuf_mtod(ab->m[i], uint8_t *), &ab->fo[i],
+					      w->refl.csum);
+	t3_late = stamp_now(clk, rte_rdtsc(), ptp);
+	for (uint16_t i = 0; i < ab->n; i++) {
+		struct rte_mbuf *m = ab->m[i];
+		uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+
+		if (ab->v[i] != TW_TCRYPT_OK) {
+			w->st.drop_crypto++;
+			drop[(*nb_drop)++] = m;
+			continue;
+		}
+		if (!tw_tcrypt_covers_tx_ts(ab->pkt[i].sess))
+			tw_wire_stamp_tx(buf, ab->fo[i].l4_off,
+					 (uint16_t)(ab->fo[i].pl_off + TW_TCRYPT_REFL_OFF_TX_TS),
+					 t3_late, w->refl.csum);
+		if (w->tx_csum_offload) {
+			struct tw_refl_out o = { .l4_off = ab->fo[i].l4_off, .ipv6 = ab->fo[i].ipv6 };
+
+			set_tx_offload(m, &o);
+		}
+		w->st.verdict[TW_V_REFLECT]++;
+		w->st.tx_bytes += m->pkt_len;
+		ab->sess[i]->tx_pkts++;
+		out[(*nb_out)++] = m;
+	}
 }
 
 int
@@ -112,7 +240,10 @@ twr_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(twr.rcu, w->id);
 	while (likely(!twr.quit)) {
 		uint16_t n, nb_out = 0, nb_exc = 0, nb_drop = 0, sent;
+		struct auth_batch ab;
 		uint64_t tsc, t2;
+
+		ab.n = 0;
 
 		/* No session pointer survives an iteration: this is a quiescent point. */
 		rte_rcu_qsbr_quiescent(twr.rcu, w->id);
@@ -144,7 +275,9 @@ twr_worker_main(void *arg)
 				drop[nb_drop++] = m;
 				continue;
 			}
-			v = reflect(w, m, t2, clk.errest, now_s, tsc, &res[nb_out]);
+			v = reflect(w, m, t2, clk.errest, now_s, tsc, &res[nb_out], &ab);
+			if (v == TW_V_MAX)
+				continue;	/* authenticated: answered below with its burst */
 			w->st.verdict[v]++;
 			if (v == TW_V_REFLECT) {
 				m->data_len = res[nb_out].len;
@@ -161,8 +294,13 @@ twr_worker_main(void *arg)
 			}
 		}
 
-		if (nb_out) {
-			/* T3: as late as possible, after every other packet of the burst is done. */
+		if (ab.n)
+			auth_answer(w, &ab, t2, clk.errest, drop, &nb_drop);
+		if (nb_out || ab.n) {
+			/*
+			 * T3: as late as possible, after every other packet of the burst is done; in
+			 * the secured modes before the seal that must cover it (RFC 5357 §4.2.1).
+			 */
 			uint64_t t3 = stamp_now(&clk, rte_rdtsc(), ptp);
 
 			for (uint16_t i = 0; i < nb_out; i++) {
@@ -170,6 +308,8 @@ twr_worker_main(void *arg)
 						 t3);
 				w->st.tx_bytes += out[i]->pkt_len;
 			}
+			if (ab.n)
+				auth_seal(w, &ab, &clk, ptp, t3, out, &nb_out, drop, &nb_drop);
 			sent = rte_eth_tx_burst(w->port, w->queue, out, nb_out);
 			w->st.tx_pkts += sent;
 			if (unlikely(sent < nb_out)) {

@@ -270,11 +270,20 @@ delta(int64_t a, int64_t b)
 	return (int64_t)((uint64_t)a - (uint64_t)b);
 }
 
-/* IPDV over consecutive Sender Sequence Numbers (RFC 3393 selection: consecutive packets). */
+/* Running sums of |IPDV| while several sessions are walked (128 bits: no overflow). */
+struct ipdv_sums {
+	unsigned __int128 rtt;
+	unsigned __int128 fwd;
+	unsigned __int128 bwd;
+};
+
+/*
+ * IPDV over consecutive Sender Sequence Numbers (RFC 3393 selection: consecutive packets) of one
+ * session. Pairs never span two sessions: their packets do not share a path state.
+ */
 static void
-compute_ipdv(const struct tw_measure *m, struct tw_measure_summary *s)
+compute_ipdv(const struct tw_measure *m, struct tw_measure_summary *s, struct ipdv_sums *sum)
 {
-	unsigned __int128 sum_rtt = 0, sum_fwd = 0, sum_bwd = 0;
 	const struct tw_measure_rec *prev = NULL;
 
 	for (uint32_t i = 0; i < m->capacity; i++) {
@@ -286,19 +295,16 @@ compute_ipdv(const struct tw_measure *m, struct tw_measure_summary *s)
 		}
 		if (prev != NULL) {
 			ipdv_add(&s->ipdv, delta(tw_measure_rec_rtt(r), tw_measure_rec_rtt(prev)),
-				 &sum_rtt);
+				 &sum->rtt);
 			ipdv_add(&s->ipdv_fwd,
 				 delta(tw_measure_rec_forward(r), tw_measure_rec_forward(prev)),
-				 &sum_fwd);
+				 &sum->fwd);
 			ipdv_add(&s->ipdv_bwd,
 				 delta(tw_measure_rec_backward(r), tw_measure_rec_backward(prev)),
-				 &sum_bwd);
+				 &sum->bwd);
 		}
 		prev = r;
 	}
-	ipdv_finish(&s->ipdv, sum_rtt);
-	ipdv_finish(&s->ipdv_fwd, sum_fwd);
-	ipdv_finish(&s->ipdv_bwd, sum_bwd);
 }
 
 /*
@@ -338,43 +344,18 @@ compute_refl_seq(const struct tw_measure *m, struct tw_measure_summary *s)
 	}
 }
 
-int
-tw_measure_summarize(const struct tw_measure *m, struct tw_measure_summary *s)
+/* Add one session's received records to the sample arrays and the TTL ranges. */
+static void
+collect(const struct tw_measure *m, struct tw_measure_summary *s, int64_t *rtt, int64_t *ta,
+	int64_t *fwd, int64_t *bwd, size_t *n, size_t *nsync)
 {
-	int64_t *rtt = NULL, *ta = NULL, *fwd = NULL, *bwd = NULL;
-	size_t n = 0, nsync = 0;
-	int ret = 0;
-
-	memset(s, 0, sizeof(*s));
-	s->sent = m->sent;
-	s->received = m->received;
-	s->lost = m->sent - m->received;
-	s->loss_pct = m->sent ? 100.0 * (double)s->lost / (double)m->sent : 0.0;
-	s->duplicates = m->verdict[TW_MEASURE_DUPLICATE];
-	s->reordered = m->verdict[TW_MEASURE_REORDERED];
-	s->foreign = m->foreign + m->verdict[TW_MEASURE_UNKNOWN_SEQ];
-	s->have_refl_errest = m->have_last;
-	s->refl_errest = m->last_refl_errest;
-
-	if (m->received > 0) {
-		rtt = malloc(m->received * sizeof(*rtt));
-		ta = malloc(m->received * sizeof(*ta));
-		fwd = malloc(m->received * sizeof(*fwd));
-		bwd = malloc(m->received * sizeof(*bwd));
-		if (rtt == NULL || ta == NULL || fwd == NULL || bwd == NULL) {
-			memset(s, 0, sizeof(*s));
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-
 	for (uint32_t i = 0; i < m->capacity; i++) {
 		const struct tw_measure_rec *r = &m->rec[i];
 
 		if (!(r->flags & TW_MEASURE_F_RECEIVED))
 			continue;
-		rtt[n] = tw_measure_rec_rtt(r);
-		ta[n] = tw_measure_rec_turnaround(r);
+		rtt[*n] = tw_measure_rec_rtt(r);
+		ta[*n] = tw_measure_rec_turnaround(r);
 		if (!s->have_ttl || r->sender_ttl < s->sender_ttl_min)
 			s->sender_ttl_min = r->sender_ttl;
 		if (!s->have_ttl || r->sender_ttl > s->sender_ttl_max)
@@ -388,24 +369,78 @@ tw_measure_summarize(const struct tw_measure *m, struct tw_measure_summary *s)
 			s->have_reply_ttl = true;
 		}
 		if (tw_measure_rec_synced(r)) {
-			fwd[nsync] = tw_measure_rec_forward(r);
-			bwd[nsync] = tw_measure_rec_backward(r);
-			nsync++;
+			fwd[*nsync] = tw_measure_rec_forward(r);
+			bwd[*nsync] = tw_measure_rec_backward(r);
+			(*nsync)++;
 		}
-		n++;
+		(*n)++;
 	}
+}
 
+int
+tw_measure_summarize_many(const struct tw_measure *const *ms, size_t nb,
+			  struct tw_measure_summary *s)
+{
+	int64_t *rtt = NULL, *ta = NULL, *fwd = NULL, *bwd = NULL;
+	struct ipdv_sums sums = { 0 };
+	size_t n = 0, nsync = 0;
+	uint64_t received = 0;
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (size_t k = 0; k < nb; k++) {
+		const struct tw_measure *m = ms[k];
+
+		s->sent += m->sent;
+		received += m->received;
+		s->duplicates += m->verdict[TW_MEASURE_DUPLICATE];
+		s->reordered += m->verdict[TW_MEASURE_REORDERED];
+		s->foreign += m->foreign + m->verdict[TW_MEASURE_UNKNOWN_SEQ];
+		if (m->have_last) {
+			/* The sessions ran concurrently: "latest" is only defined within one, so
+			 * the last session (in the order given) that received anything speaks. */
+			s->have_refl_errest = true;
+			s->refl_errest = m->last_refl_errest;
+		}
+	}
+	s->received = received;
+	s->lost = s->sent - s->received;
+	s->loss_pct = s->sent ? 100.0 * (double)s->lost / (double)s->sent : 0.0;
+
+	if (received > 0) {
+		rtt = malloc(received * sizeof(*rtt));
+		ta = malloc(received * sizeof(*ta));
+		fwd = malloc(received * sizeof(*fwd));
+		bwd = malloc(received * sizeof(*bwd));
+		if (rtt == NULL || ta == NULL || fwd == NULL || bwd == NULL) {
+			memset(s, 0, sizeof(*s));
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t k = 0; k < nb; k++) {
+		collect(ms[k], s, rtt, ta, fwd, bwd, &n, &nsync);
+		compute_ipdv(ms[k], s, &sums);
+		compute_refl_seq(ms[k], s);
+	}
+	ipdv_finish(&s->ipdv, sums.rtt);
+	ipdv_finish(&s->ipdv_fwd, sums.fwd);
+	ipdv_finish(&s->ipdv_bwd, sums.bwd);
 	tw_measure_stat_compute(rtt, n, &s->rtt);
 	tw_measure_stat_compute(ta, n, &s->turnaround);
 	tw_measure_stat_compute(fwd, nsync, &s->forward);
 	tw_measure_stat_compute(bwd, nsync, &s->backward);
 	s->one_way = nsync > 0;
-	compute_ipdv(m, s);
-	compute_refl_seq(m, s);
 out:
 	free(rtt);
 	free(ta);
 	free(fwd);
 	free(bwd);
 	return ret;
+}
+
+int
+tw_measure_summarize(const struct tw_measure *m, struct tw_measure_summary *s)
+{
+	return tw_measure_summarize_many(&m, 1, s);
 }

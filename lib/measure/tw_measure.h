@@ -224,6 +224,19 @@ int64_t tw_measure_percentile(const int64_t *sorted, size_t n, unsigned int pct)
  */
 int tw_measure_summarize(const struct tw_measure *m, struct tw_measure_summary *s);
 
+/**
+ * Summary of several sessions taken together (twamp-client's total over the test sessions of one
+ * TWAMP-Control connection). Counts are sums; distributions are over the union of every session's
+ * samples; IPDV pairs and reflector Sequence Number continuity are taken within each session only
+ * (consecutive numbers of different sessions are unrelated packets); TTL ranges are the union;
+ * refl_errest is that of the last session in ms[] that received anything.
+ * With nb == 1 the result equals tw_measure_summarize(ms[0]).
+ * @param ms  nb sessions (nb may be 0: an all-zero summary).
+ * @return 0, or -ENOMEM (s is then zeroed).
+ */
+int tw_measure_summarize_many(const struct tw_measure *const *ms, size_t nb,
+			      struct tw_measure_summary *s);
+
 /** Name of a verdict for reports, "unknown" when out of range. */
 const char *tw_measure_verdict_name(enum tw_measure_verdict v);
 

@@ -488,6 +488,132 @@ test_refl_seq_table(void **state)
 	}
 }
 
+/* ---- several sessions together (twamp-client's total over one control connection) -------- */
+
+/*
+ * Session B (reflector unsynchronised, so no one-way figures), seq 1 lost:
+ *  seq  T1   T2   T3   T4   RTT=(T4-T1)-(T3-T2)  turnaround
+ *   0   100  150  160  300  200-10 = 190         10
+ *   2   300  330  340  500  200-10 = 190         10
+ *   3   400  420  440  700  300-20 = 280         20
+ * load() numbers the reflector's packets after the Sender Sequence Number (0, 2, 3: one gap,
+ * one skipped) and sets Sender TTL 250 + seq (250, 252, 253).
+ */
+static const struct tsrec sess_b[] = {
+	{ 100, 150, 160, 300, UNSYNCED, true },
+	{ 200, 0, 0, 0, UNSYNCED, false },
+	{ 300, 330, 340, 500, UNSYNCED, true },
+	{ 400, 420, 440, 700, UNSYNCED, true },
+};
+
+static void
+test_many_sessions(void **state)
+{
+	struct tw_measure *a = load(three, ARRAY_SIZE(three), SYNCED);
+	struct tw_measure *b = load(sess_b, ARRAY_SIZE(sess_b), SYNCED);
+	const struct tw_measure *ab[] = { a, b }, *ba[] = { b, a };
+	struct tw_measure_reply dup = { .sender_seq = 0, .t2 = 1, .t3 = 2, .t4 = 3, .reply_ttl = -1 };
+	struct tw_measure_summary s;
+
+	(void)state;
+	assert_int_equal(tw_measure_reflected(b, &dup), TW_MEASURE_DUPLICATE);
+	tw_measure_foreign(b);
+
+	assert_int_equal(tw_measure_summarize_many(ab, 2, &s), 0);
+	/* counts add up: 3 + 4 sent, 3 + 3 received, B's duplicate and foreign datagram */
+	assert_int_equal(s.sent, 7);
+	assert_int_equal(s.received, 6);
+	assert_int_equal(s.lost, 1);
+	assert_true(s.loss_pct > 100.0 / 7 - 1e-9 && s.loss_pct < 100.0 / 7 + 1e-9);
+	assert_int_equal(s.duplicates, 1);
+	assert_int_equal(s.foreign, 1);
+	assert_int_equal(s.reordered, 0);
+	/* RTT over the union 190 190 280 700 1100 1250: median rank 3 -> 280, p99 rank
+	 * ceil(5.94) = 6 -> 1250, mean 3710 / 6 = 618 */
+	assert_int_equal(s.rtt.n, 6);
+	assert_int_equal(s.rtt.min, 190);
+	assert_int_equal(s.rtt.median, 280);
+	assert_int_equal(s.rtt.p99, 1250);
+	assert_int_equal(s.rtt.max, 1250);
+	assert_int_equal(s.rtt.mean, 618);
+	/* turnaround 10 10 20 50 100 300: median rank 3 -> 20 */
+	assert_int_equal(s.turnaround.min, 10);
+	assert_int_equal(s.turnaround.median, 20);
+	assert_int_equal(s.turnaround.max, 300);
+	/* one-way only over A's synchronised records (forward 400 500 600) */
+	assert_true(s.one_way);
+	assert_int_equal(s.forward.n, 3);
+	assert_int_equal(s.forward.min, 400);
+	assert_int_equal(s.forward.max, 600);
+	/* IPDV pairs stay inside a session: A gives +150 and -550, B only (2,3) = 280 - 190 = +90
+	 * (its (0,1) and (1,2) span the loss). A pair across sessions (A's 700 -> B's 190) would
+	 * make it 4 pairs. mean |.| = 790 / 3 = 263 */
+	assert_int_equal(s.ipdv.n, 3);
+	assert_int_equal(s.ipdv.mean_abs, 263);
+	assert_int_equal(s.ipdv.max_abs, 550);
+	assert_int_equal(s.ipdv.min, -550);
+	assert_int_equal(s.ipdv.max, 150);
+	/* reflector numbers per session: B's 0 -> 2 is one gap; A's 2 -> B's 0 is not compared */
+	assert_int_equal(s.refl_seq_gaps, 1);
+	assert_int_equal(s.refl_seq_skipped, 1);
+	assert_int_equal(s.refl_seq_ooo, 0);
+	assert_int_equal(s.refl_seq_excess, 0);
+	/* TTL ranges: A 250..252, B 250..253 */
+	assert_true(s.have_ttl);
+	assert_int_equal(s.sender_ttl_min, 250);
+	assert_int_equal(s.sender_ttl_max, 253);
+	assert_false(s.have_reply_ttl);
+	/* Error Estimate of the last session given that received anything */
+	assert_true(s.have_refl_errest);
+	assert_int_equal(s.refl_errest, UNSYNCED);
+	assert_int_equal(tw_measure_summarize_many(ba, 2, &s), 0);
+	assert_int_equal(s.refl_errest, SYNCED);
+	assert_int_equal(s.rtt.median, 280);	/* order of sessions does not matter otherwise */
+	assert_int_equal(s.ipdv.n, 3);
+
+	tw_measure_free(a);
+	tw_measure_free(b);
+}
+
+static void
+test_many_edge_cases(void **state)
+{
+	struct tw_measure *a = load(three, ARRAY_SIZE(three), SYNCED);
+	struct tw_measure *empty = tw_measure_create(4);
+	const struct tw_measure *one[] = { a }, *with_empty[] = { empty, a, empty };
+	struct tw_measure_summary single, many;
+
+	(void)state;
+	assert_non_null(empty);
+	assert_int_equal(tw_measure_sent(empty, 0, 10, SYNCED), 0);
+
+	/* One session: exactly tw_measure_summarize() (both zero the struct first) */
+	assert_int_equal(tw_measure_summarize(a, &single), 0);
+	assert_int_equal(tw_measure_summarize_many(one, 1, &many), 0);
+	assert_memory_equal(&single, &many, sizeof(single));
+
+	/* Sessions that received nothing change the counts only; A's errest still speaks */
+	assert_int_equal(tw_measure_summarize_many(with_empty, 3, &many), 0);
+	assert_int_equal(many.sent, 5);
+	assert_int_equal(many.received, 3);
+	assert_int_equal(many.lost, 2);
+	assert_int_equal(many.rtt.n, 3);
+	assert_int_equal(many.rtt.median, 1100);
+	assert_int_equal(many.ipdv.n, 2);
+	assert_true(many.have_refl_errest);
+	assert_int_equal(many.refl_errest, SYNCED);
+
+	/* No session at all: an all-zero summary */
+	assert_int_equal(tw_measure_summarize_many(NULL, 0, &many), 0);
+	assert_int_equal(many.sent, 0);
+	assert_int_equal(many.rtt.n, 0);
+	assert_false(many.have_refl_errest);
+	assert_true(many.loss_pct == 0.0);
+
+	tw_measure_free(a);
+	tw_measure_free(empty);
+}
+
 /* ---- causality check ------------------------------------------------------------------- */
 
 struct order_case {
@@ -543,6 +669,8 @@ main(void)
 		cmocka_unit_test(test_ipdv_skips_losses),
 		cmocka_unit_test(test_negative_rtt),
 		cmocka_unit_test(test_refl_seq_table),
+		cmocka_unit_test(test_many_sessions),
+		cmocka_unit_test(test_many_edge_cases),
 		cmocka_unit_test(test_order_table),
 	};
 

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The shared secret of authenticated, encrypted and mixed modes (RFC 4656 §3.1: a KeyID, up to
+ * 80 octets of UTF-8, and a secret the server knows under that KeyID; lib/ctrl turns it into the
+ * Token key with PBKDF2 and the greeting's Salt and Count).
+ *
+ * Three sources, one at a time: --passphrase TEXT (its octets), --passphrase-file F (its first
+ * line), --keystore F ("KeyID hex-passphrase" lines, the owampd/twampd pfs format, read by the
+ * same lib/conf parser as the reflector's control.keystore). Files that group or others may
+ * access are refused. No secret is ever printed; every copy is wiped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "tw_conf.h"
+
+static int __attribute__((format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "twamp-client: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return -1;
+}
+
+static int
+set_keyid(struct client_key *k, const char *id)
+{
+	size_t n = strlen(id);
+
+	/* RFC 4656 §3.1: KeyID is UTF-8, zero-padded to 80 octets (so it cannot contain a NUL). */
+	if (n == 0 || n > TW_CTRL_KEYID_LEN)
+		return fail("KeyID must be 1 to %d octets", TW_CTRL_KEYID_LEN);
+	memset(k->keyid, 0, sizeof(k->keyid));
+	memcpy(k->keyid, id, n);
+	memcpy(k->keyid_str, id, n);
+	k->keyid_str[n] = '\0';
+	return 0;
+}
+
+static int
+set_secret(struct client_key *k, const uint8_t *p, size_t n)
+{
+	if (n == 0 || n > sizeof(k->secret))
+		return fail("the passphrase must be 1 to %zu octets", sizeof(k->secret));
+	memcpy(k->secret, p, n);
+	k->secret_len = n;
+	return 0;
+}
+
+/* --passphrase-file: the first line, without its end of line; the file private to its owner. */
+static int
+load_passphrase_file(const char *path, struct client_key *k)
+{
+	uint8_t buf[TW_CTRL_SECRET_MAX + 2];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail("%s: not a regular file", path);
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		close(fd);
+		return fail("%s: passphrase file is accessible by group or others (mode %03o): "
+			    "chmod 600 it", path, (unsigned int)(st.st_mode & 0777));
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return fail("%s: %s", path, strerror(errno));
+	len = (size_t)n;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n') {
+			len = i;
+			break;
+		}
+	}
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len > TW_CTRL_SECRET_MAX) {
+		explicit_bzero(buf, sizeof(buf));
+		return fail("%s: passphrase longer than %d octets", path, TW_CTRL_SECRET_MAX);
+	}
+	rc = set_secret(k, buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+static int
+load_keystore(const struct client_opts *o, struct client_key *k)
+{
+	struct tw_conf *c = calloc(1, sizeof(*c));
+	const struct tw_conf_key *key = NULL;
+	char err[512];
+	int rc;
+
+	if (c == NULL)
+		return fail("out of memory");
+	/* Same parser and permission rule as the reflector's control.keystore. */
+	rc = tw_conf_keystore_load(o->keystore, c, err, sizeof(err));
+	if (rc != 0) {
+		fail("%s", err);
+		goto out;
+	}
+	if (o->keyid != NULL) {
+		for (unsigned int i = 0; i < c->nb_keys; i++) {
+			if (strcmp(c->keys[i].id, o->keyid) == 0)
+				key = &c->keys[i];
+		}
+		if (key == NULL) {
+			rc = fail("%s: no KeyID '%s'", o->keystore, o->keyid);
+			goto out;
+		}
+	} else if (c->nb_keys == 1) {
+		key = &c->keys[0];
+	} else {
+		rc = fail("%s holds %u keys: choose one with -k KEYID", o->keystore, c->nb_keys);
+		goto out;
+	}
+	rc = set_keyid(k, key->id);
+	if (rc == 0)
+		rc = set_secret(k, key->secret, key->secret_len);
+out:
+	tw_conf_wipe_keys(c);
+	free(c);
+	return rc;
+}
+
+int
+keys_load(const struct client_opts *o, struct client_key *k)
+{
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if (o->keystore != NULL) {
+		rc = load_keystore(o, k);
+	} else if (o->passphrase != NULL || o->passphrase_file != NULL) {
+		if (o->keyid == NULL)
+			return fail("a passphrase needs its KeyID (-k KEYID)");
+		rc = set_keyid(k, o->keyid);
+		if (rc == 0 && o->passphrase != NULL)
+			rc = set_secret(k, (const uint8_t *)o->passphrase, strlen(o->passphrase));
+		else if (rc == 0)
+			rc = load_passphrase_file(o->passphrase_file, k);
+	} else {
+		if (o->keyid != NULL)
+			return fail("-k needs --passphrase, --passphrase-file or --keystore");
+		return 0;
+	}
+	if (rc != 0) {
+		keys_wipe(k);
+		return -1;
+	}
+	k->present = true;
+	return 0;
+}
+
+void
+keys_wipe(struct client_key *k)
+{
+	explicit_bzero(k, sizeof(*k));
+}

@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TWAMP-Control server (RFC 5357 §3) on the control lcore: kernel TCP sockets bound to the
+ * reflector's addresses on the exception-path interface, one lib/ctrl server state machine per
+ * connection, sessions installed in the data plane's table when started and removed when
+ * stopped (after their Timeout), when the connection closes or on REFWAIT.
+ *
+ * Everything here is slow path: non-blocking sockets polled with epoll from the control loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "log.h"
+#include "reflector.h"
+#include "tw_ctrl.h"
+
+RTE_LOG_REGISTER(tw_logtype_ctrl, twamp.ctrl, INFO);
+
+#define LISTENER_TAG (UINT64_C(1) << 63)
+
+enum {
+	CONN_OUT_CAP = 64 * 1024,	/* replies waiting for the peer to read them */
+	MAX_LISTENERS = 2 * TW_CONF_MAX_ADDRS,
+	EPOLL_BATCH = 32,
+};
+
+struct ctrl_conn {
+	int fd;
+	struct tw_ctrl_srv *srv;
+	struct tw_ctrl_addr peer;
+	struct tw_ctrl_addr local;
+	char peer_txt[INET6_ADDRSTRLEN + 8];
+	uint64_t last_rx_pkts;		/* sum of its sessions' packets at the last REFWAIT touch */
+	struct twr_session **sess;	/* accepted sessions, started or not */
+	unsigned int nb_sess;
+	bool dead;			/* closed: flush, then free */
+	size_t out_len;
+	uint8_t out[CONN_OUT_CAP];
+};
+
+struct ctrl {
+	struct twr_app *app;
+	int epfd;
+	int listeners[MAX_LISTENERS];
+	unsigned int nb_listeners;
+	struct ctrl_conn **conns;
+	unsigned int nb_conns;
+	uint8_t *port_used;		/* 65536 flags: test ports held by a session */
+	unsigned int nb_sessions;	/* accepted, all connections */
+	struct tw_ctrl_srv_conf srv_conf;
+	struct twr_ctrl_stats st;
+};
+
+static struct ctrl ctl = { .epfd = -1 };
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * TW_TS_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+ntp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return tw_ts_ntp_from_unix_ns((uint64_t)ts.tv_sec * TW_TS_NSEC_PER_SEC +
+				      (uint64_t)ts.tv_nsec);
+}
+
+/* NTP-format interval (RFC 5357 §3.5 Timeout) to ns, saturating. */
+static uint64_t
+ntp_interval_ns(uint64_t ntp)
+{
+	unsigned __int128 ns = ((unsigned __int128)ntp * TW_TS_NSEC_PER_SEC) >> 32;
+
+	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
+}
+
+static int
+cb_random(void *arg, uint8_t *buf, size_t len)
+{
+	(void)arg;
+	while (len > 0) {
+		ssize_t n = getrandom(buf, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* KeyIDs are not secret (they travel in the clear); the secret is copied, never logged. */
+static int
+cb_key_lookup(void *arg, const uint8_t keyid[TW_CTRL_KEYID_LEN], uint8_t *secret,
+	      size_t *secret_len)
+{
+	const struct tw_conf *c = ctl.app->conf;
+	struct ctrl_conn *conn = arg;
+
+	for (unsigned int i = 0; i < c->nb_keys; i++) {
+		uint8_t id[TW_CTRL_KEYID_LEN] = { 0 };
+
+		/* RFC 4656 §3.1: KeyID is a UTF-8 string, zero-padded to 80 octets. */
+		memcpy(id, c->keys[i].id, strnlen(c->keys[i].id, sizeof(id)));
+		if (memcmp(id, keyid, sizeof(id)) != 0)
+			continue;
+		if (c->keys[i].secret_len > *secret_len)
+			return -ENOSPC;
+		memcpy(secret, c->keys[i].secret, c->keys[i].secret_len);
+		*secret_len = c->keys[i].secret_len;
+		return 0;
+	}
+	ctl.st.unknown_keyid++;
+	CTRL_LOG(NOTICE, "%s: unknown KeyID", conn->peer_txt);
+	return -ENOENT;
+}
+
+static bool
+port_in_ranges(uint16_t port)
+{
+	const struct tw_conf *c = ctl.app->conf;
+
+	for (unsigned int i = 0; i < c->nb_control_test_ports; i++)
+		if (port >= c->control_test_ports[i].lo && port <= c->control_test_ports[i].hi)
+			return true;
+	return false;
+}
+
+static uint16_t
+port_alloc(uint16_t wanted)
+{
+	const struct tw_conf *c = ctl.app->conf;
+
+	if (wanted != 0 && port_in_ranges(wanted) && !ctl.port_used[wanted])
+		return wanted;
+	for (unsigned int i = 0; i < c->nb_control_test_ports; i++)
+		for (uint32_t p = c->control_test_ports[i].lo; p <= c->control_test_ports[i].hi; p++)
+			if (!ctl.port_used[p])
+				return (uint16_t)p;
+	return 0;
+}
+
+static bool
+addr_is_ours(const struct tw_ctrl_addr *a)
+{
+	const struct tw_refl_match *m = ctl.app->match;
+
+	if (a->family == 4) {
+		for (unsigned int i = 0; i < m->nb_v4; i++)
+			if (memcmp(m->v4[i], a->addr, 4) == 0)
+				return true;
+	} else {
+		for (unsigned int i = 0; i < m->nb_v6; i++)
+			if (memcmp(m->v6[i], a->addr, 16) == 0)
+				return true;
+	}
+	return false;
+}
+
+static struct twr_session *
+conn_find(struct ctrl_conn *conn, const uint8_t sid[16], unsigned int *idx)
+{
+	for (unsigned int i = 0; i < conn->nb_sess; i++) {
+		if (memcmp(conn->sess[i]->sid, sid, 16) == 0) {
+			if (idx != NULL)
+				*idx = i;
+			return conn->sess[i];
+		}
+	}
+	return NULL;
+}
+
+/* Take session i off the connection and out of the data plane; its keys are wiped. */
+static void
+conn_drop_session(struct ctrl_conn *conn, unsigned int i)
+{
+	struct twr_session *s = conn->sess[i];
+
+	ctl.port_used[s->key.dport] = 0;
+	ctl.nb_sessions--;
+	if (s->started)
+		ctl.st.sessions_removed++;
+	twr_session_remove(ctl.app, s);
+	conn->sess[i] = conn->sess[--conn->nb_sess];
+}
+
+/*
+ * RFC 5357 §3.5: decide a Request-TW-Session. lib/ctrl has validated the message; here the
+ * appliance's own limits and resources: total sessions, a free test port, an address of ours.
+ */
+static void
+cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
+		   struct tw_ctrl_session_answer *ans)
+{
+	const struct tw_conf *c = ctl.app->conf;
+	struct ctrl_conn *conn = arg;
+	struct twr_session *s;
+	enum tw_ctrl_test_mode tm;
+	uint16_t port;
+	size_t alen = req->ipvn == 6 ? 16 : 4;
+
+	if (!addr_is_ours(&req->receiver)) {
+		/* A reflector answers only at its own addresses. */
+		ans->accept = TW_CTRL_ACCEPT_NOT_SUPPORTED;
+		ctl.st.refused_address++;
+		return;
+	}
+	if (ctl.nb_sessions >= c->control_max_sessions) {
+		ans->accept = TW_CTRL_ACCEPT_TEMP_LIMIT;
+		ctl.st.refused_limit++;
+		return;
+	}
+	port = port_alloc(req->receiver_port);
+	if (port == 0) {
+		ans->accept = TW_CTRL_ACCEPT_TEMP_LIMIT;
+		ctl.st.refused_port++;
+		return;
+	}
+	tm = tw_ctrl_test_mode(req->mode);
+	s = rte_zmalloc("twr_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	if (s == NULL) {
+		ans->accept = TW_CTRL_ACCEPT_INTERNAL;
+		return;
+	}
+	s->key.family = req->ipvn;
+	memcpy(s->key.src, req->sender.addr, alen);
+	memcpy(s->key.dst, req->receiver.addr, alen);
+	s->key.sport = req->sender_port;
+	s->key.dport = port;
+	memcpy(s->sid, req->sid, sizeof(s->sid));
+	s->mode = tm == TW_CTRL_TEST_AUTH ? TWR_SESS_AUTH :
+		  tm == TW_CTRL_TEST_ENCRYPTED ? TWR_SESS_ENC : TWR_SESS_UNAUTH;
+	s->timeout_ns = ntp_interval_ns(req->timeout);
+	s->owner = conn;
+	if (s->mode != TWR_SESS_UNAUTH && twr_session_keys(ctl.app, s, conn->srv) < 0) {
+		rte_free(s);
+		ans->accept = TW_CTRL_ACCEPT_INTERNAL;
+		return;
+	}
+	conn->sess[conn->nb_sess++] = s;
+	ctl.port_used[port] = 1;
+	ctl.nb_sessions++;
+	ctl.st.sessions_accepted++;
+	ans->port = port;
+}
+
+static void
+on_start(struct ctrl_conn *conn, const struct tw_ctrl_event *ev)
+{
+	for (uint32_t i = 0; i < ev->nb_sids; i++) {
+		struct twr_session *s = conn_find(conn, ev->sids[i], NULL);
+		int ret;
+
+		if (s == NULL || s->started)
+			continue;
+		ret = twr_session_install(ctl.app, s);
+		if (ret < 0) {
+			CTRL_LOG(ERR, "%s: cannot install a session: %s", conn->peer_txt,
+				 strerror(-ret));
+			continue;
+		}
+		s->started = true;
+		ctl.st.sessions_started++;
+	}
+}
+
+/*
+ * Stop-Sessions: RFC 5357 §3.8 lets packets still in flight arrive within the session's
+ * Timeout, so a stopped session keeps reflecting until then.
+ */
+static void
+on_stop(struct ctrl_conn *conn, const struct tw_ctrl_event *ev)
+{
+	uint64_t now = rte_get_tsc_cycles();
+
+	for (uint32_t i = 0; i < ev->nb_sids; i++) {
+		struct twr_session *s = conn_find(conn, ev->sids[i], NULL);
+		uint64_t t;
+
+		if (s == NULL || s->stop_deadline != 0)
+			continue;
+		t = s->timeout_ns / 1000 * (rte_get_tsc_hz() / 1000000);
+		s->stop_deadline = now + (t ? t : 1);
+	}
+}
+
+static void
+cb_event(void *arg, const struct tw_ctrl_event *ev)
+{
+	struct ctrl_conn *conn = arg;
+
+	switch (ev->type) {
+	case TW_CTRL_EV_START:
+		if (ev->accept == TW_CTRL_ACCEPT_OK)
+			on_start(conn, ev);
+		break;
+	case TW_CTRL_EV_STOP:
+		on_stop(conn, ev);
+		break;
+	case TW_CTRL_EV_CLOSE:
+		conn->dead = true;
+		ctl.st.closed[ev->reason < TW_CTRL_CLOSE_MAX ? ev->reason : 0]++;
+		if (ev->reason != TW_CTRL_CLOSE_PEER && ev->reason != TW_CTRL_CLOSE_LOCAL)
+			CTRL_LOG(NOTICE, "%s: closing: %s", conn->peer_txt,
+				 tw_ctrl_close_str(ev->reason));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+sockaddr_to(const struct sockaddr_storage *ss, struct tw_ctrl_addr *a, char *txt, size_t len)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		a->family = 4;
+		memcpy(a->addr, &s4->sin_addr, 4);
+		if (txt != NULL) {
+			inet_ntop(AF_INET, &s4->sin_addr, txt, (socklen_t)len);
+			snprintf(txt + strlen(txt), len - strlen(txt), ":%u", ntohs(s4->sin_port));
+		}
+	} else {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		a->family = 6;
+		memcpy(a->addr, &s6->sin6_addr, 16);
+		if (txt != NULL) {
+			txt[0] = '[';
+			inet_ntop(AF_INET6, &s6->sin6_addr, txt + 1, (socklen_t)len - 1);
+			snprintf(txt + strlen(txt), len - strlen(txt), "]:%u",
+				 ntohs(s6->sin6_port));
+		}
+	}
+}
+
+static void
+conn_free(struct ctrl_conn *conn, unsigned int idx)
+{
+	const struct tw_ctrl_stats *ls = tw_ctrl_srv_stats(conn->srv);
+
+	for (int r = 0; ls != NULL && r < TW_CTRL_REFUSE_MAX; r++)
+		ctl.st.refused[r] += ls->refused[r];
+	while (conn->nb_sess > 0)
+		conn_drop_session(conn, conn->nb_sess - 1);
+	tw_ctrl_srv_free(conn->srv);	/* wipes the control session keys */
+	if (conn->fd >= 0) {
+		epoll_ctl(ctl.epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+		close(conn->fd);
+	}
+	rte_free(conn->sess);
+	rte_free(conn);
+	ctl.conns[idx] = ctl.conns[--ctl.nb_conns];
+}
+
+/* Send what is queued; @return false when the connection is broken. */
+static bool
+conn_flush(struct ctrl_conn *conn)
+{
+	size_t done = 0;
+
+	while (done < conn->out_len) {
+		ssize_t n = send(conn->fd, conn->out + done, conn->out_len - done,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return false;
+		}
+		done += (size_t)n;
+	}
+	memmove(conn->out, conn->out + done, conn->out_len - done);
+	conn->out_len -= done;
+	return true;
+}
+
+static struct tw_ctrl_out
+conn_out(struct ctrl_conn *conn)
+{
+	return (struct tw_ctrl_out){ .buf = conn->out, .cap = sizeof(conn->out),
+				     .len = conn->out_len };
+}
+
+static void
+conn_read(struct ctrl_conn *conn, uint64_t now)
+{
+	uint8_t buf[4096];
+
+	for (;;) {
+		struct tw_ctrl_out out = conn_out(conn);
+		size_t room = out.cap - out.len, reserve = tw_ctrl_srv_out_reserve(conn->srv);
+		ssize_t n;
+
+		/* Backpressure: a peer that does not read its answers is not read either. */
+		if (room <= reserve + 64)
+			return;
+		n = recv(conn->fd, buf, RTE_MIN(sizeof(buf), room - reserve), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				tw_ctrl_srv_close(conn->srv);
+			return;
+		}
+		if (n == 0) {
+			tw_ctrl_srv_peer_closed(conn->srv);
+			return;
+		}
+		tw_ctrl_srv_input(conn->srv, buf, (size_t)n, now, &out);
+		conn->out_len = out.len;
+		if (tw_ctrl_srv_closed(conn->srv))
+			return;
+	}
+}
+
+static unsigned int
+conns_from(const struct tw_ctrl_addr *peer)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ctl.nb_conns; i++)
+		if (ctl.conns[i]->peer.family == peer->family &&
+		    memcmp(ctl.conns[i]->peer.addr, peer->addr, 16) == 0)
+			n++;
+	return n;
+}
+
+static void
+do_accept(int lfd, uint64_t now)
+{
+	const struct tw_conf *c = ctl.app->conf;
+
+	for (;;) {
+		struct sockaddr_storage ss, ls;
+		socklen_t sl = sizeof(ss), ll = sizeof(ls);
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET };
+		struct ctrl_conn *conn;
+		struct tw_ctrl_out out;
+		struct tw_ctrl_addr peer;
+		int fd, one = 1;
+
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		sockaddr_to(&ss, &peer, NULL, 0);
+		if (ctl.nb_conns >= c->control_max_conns ||
+		    conns_from(&peer) >= c->control_max_conns_per_source) {
+			/* Limits: refuse before any work or memory is spent on it. */
+			ctl.st.conns_refused++;
+			close(fd);
+			continue;
+		}
+		conn = rte_zmalloc("twr_ctrl_conn", sizeof(*conn), 0);
+		if (conn != NULL)
+			conn->sess = rte_zmalloc("twr_ctrl_sess", sizeof(*conn->sess) *
+						 c->control_max_sessions_per_conn, 0);
+		if (conn == NULL || conn->sess == NULL) {
+			if (conn != NULL)
+				rte_free(conn);
+			ctl.st.conns_refused++;
+			close(fd);
+			continue;
+		}
+		conn->fd = fd;
+		conn->peer = peer;
+		sockaddr_to(&ss, &conn->peer, conn->peer_txt, sizeof(conn->peer_txt));
+		getsockname(fd, (struct sockaddr *)&ls, &ll);
+		sockaddr_to(&ls, &conn->local, NULL, 0);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		conn->srv = tw_ctrl_srv_new(&ctl.srv_conf, &conn->peer, &conn->local, conn);
+		out = conn_out(conn);
+		if (conn->srv == NULL || tw_ctrl_srv_start(conn->srv, now, &out) < 0) {
+			tw_ctrl_srv_free(conn->srv);
+			rte_free(conn->sess);
+			rte_free(conn);
+			close(fd);
+			ctl.st.conns_refused++;
+			continue;
+		}
+		conn->out_len = out.len;
+		ev.data.ptr = conn;
+		epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev);
+		ctl.conns[ctl.nb_conns++] = conn;
+		ctl.st.conns_accepted++;
+		CTRL_LOG(INFO, "%s: control connection", conn->peer_txt);
+		conn_flush(conn);
+	}
+}
+
+static int
+listen_on(const struct tw_conf_addr *a, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int fd, one = 1;
+
+	fd = socket(a->family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->family == 4) {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a->addr, 4);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		sl = sizeof(*s6);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int
+twr_ctrl_init(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+	struct tw_ctrl_srv_conf *sc = &ctl.srv_conf;
+
+	ctl.app = app;
+	if (!c->control_enabled)
+		return 0;
+	tw_ctrl_srv_conf_defaults(sc);
+	sc->modes = c->control_modes;
+	sc->count = c->control_count;
+	sc->max_sessions = c->control_max_sessions_per_conn;
+	sc->max_padding = c->control_max_padding;
+	sc->step_timeout_ns = (uint64_t)c->control_handshake_timeout_s * TW_TS_NSEC_PER_SEC;
+	sc->refwait_ns = (uint64_t)c->control_refwait_s * TW_TS_NSEC_PER_SEC;
+	sc->servwait_ns = (uint64_t)c->control_refwait_s * TW_TS_NSEC_PER_SEC;
+	sc->start_time = ntp_now();
+	sc->start_mono_ns = mono_ns();
+	for (unsigned int i = 0; i < c->nb_addrs; i++) {
+		if (c->addrs[i].family == 4) {
+			memcpy(sc->sid_ipv4, c->addrs[i].addr, 4);
+			break;
+		}
+	}
+	sc->ops.random = cb_random;
+	sc->ops.key_lookup = cb_key_lookup;
+	sc->ops.session_request = cb_session_request;
+	sc->ops.event = cb_event;
+
+	ctl.port_used = rte_zmalloc("twr_ports", 65536, 0);
+	ctl.conns = rte_zmalloc("twr_conns", sizeof(*ctl.conns) * c->control_max_conns, 0);
+	ctl.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctl.port_used == NULL || ctl.conns == NULL || ctl.epfd < 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < c->nb_addrs; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		char txt[INET6_ADDRSTRLEN];
+		int fd = listen_on(&c->addrs[i], c->control_port);
+
+		inet_ntop(c->addrs[i].family == 4 ? AF_INET : AF_INET6, c->addrs[i].addr, txt,
+			  sizeof(txt));
+		if (fd < 0) {
+			CTRL_LOG(ERR, "cannot listen on %s port %u: %s", txt, c->control_port,
+				 strerror(-fd));
+			return fd;
+		}
+		/* Tagged with the top bit: a user-space pointer (a connection) never has it. */
+		ev.data.u64 = LISTENER_TAG | (uint64_t)fd;
+		epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev);
+		ctl.listeners[ctl.nb_listeners++] = fd;
+		CTRL_LOG(INFO, "TWAMP-Control on %s port %u (modes 0x%x)", txt, c->control_port,
+			 c->control_modes);
+	}
+	return 0;
+}
+
+/* REFWAIT counts from the last test packet too (RFC 5357 §3.8), not only control messages. */
+static void
+conn_touch(struct ctrl_conn *conn, uint64_t now)
+{
+	uint64_t rx = 0;
+
+	for (unsigned int i = 0; i < conn->nb_sess; i++)
+		rx += conn->sess[i]->rx_pkts;
+	if (rx != conn->last_rx_pkts) {
+		conn->last_rx_pkts = rx;
+		tw_ctrl_srv_touch(conn->srv, now);
+	}
+}
+
+void
+twr_ctrl_poll(struct twr_app *app, bool housekeep)
+{
+	struct epoll_event evs[EPOLL_BATCH];
+	uint64_t now, tsc;
+	int n;
+
+	if (ctl.epfd < 0)
+		return;
+	n = epoll_wait(ctl.epfd, evs, EPOLL_BATCH, 0);
+	if (n <= 0 && !housekeep)
+		return;
+	now = mono_ns();
+	for (int i = 0; i < n; i++) {
+		struct ctrl_conn *conn = evs[i].data.ptr;
+
+		if (evs[i].data.u64 & LISTENER_TAG) {
+			do_accept((int)(evs[i].data.u64 & ~LISTENER_TAG), now);
+			continue;
+		}
+		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			conn_read(conn, now);
+		if (!conn_flush(conn))
+			tw_ctrl_srv_close(conn->srv);
+	}
+	if (!housekeep)
+		goto reap;
+
+	tsc = rte_get_tsc_cycles();
+	for (unsigned int i = 0; i < ctl.nb_conns; i++) {
+		struct ctrl_conn *conn = ctl.conns[i];
+		struct tw_ctrl_out out = conn_out(conn);
+
+		conn_touch(conn, now);
+		if (tw_ctrl_srv_deadline(conn->srv) <= now) {
+			tw_ctrl_srv_tick(conn->srv, now, &out);
+			conn->out_len = out.len;
+			conn_flush(conn);
+		}
+		/* Stopped sessions leave the data plane once their Timeout has passed. */
+		for (unsigned int j = 0; j < conn->nb_sess;) {
+			struct twr_session *s = conn->sess[j];
+
+			if (s->stop_deadline != 0 && tsc >= s->stop_deadline)
+				conn_drop_session(conn, j);
+			else
+				j++;
+		}
+	}
+reap:
+	for (unsigned int i = 0; i < ctl.nb_conns;) {
+		struct ctrl_conn *conn = ctl.conns[i];
+
+		if (conn->dead || tw_ctrl_srv_closed(conn->srv) != TW_CTRL_OPEN) {
+			conn_flush(conn);	/* a last refusal, best effort */
+			CTRL_LOG(INFO, "%s: closed (%s)", conn->peer_txt,
+				 tw_ctrl_close_str(tw_ctrl_srv_closed(conn->srv)));
+			conn_free(conn, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+void
+twr_ctrl_close(struct twr_app *app)
+{
+	(void)app;
+	while (ctl.nb_conns > 0) {
+		tw_ctrl_srv_close(ctl.conns[0]->srv);
+		conn_free(ctl.conns[0], 0);
+	}
+	for (unsigned int i = 0; i < ctl.nb_listeners; i++)
+		close(ctl.listeners[i]);
+	ctl.nb_listeners = 0;
+	if (ctl.epfd >= 0)
+		close(ctl.epfd);
+	ctl.epfd = -1;
+	rte_free(ctl.conns);
+	rte_free(ctl.port_used);
+	ctl.conns = NULL;
+	ctl.port_used = NULL;
+}
+
+void
+twr_ctrl_stats_get(struct twr_ctrl_stats *st, unsigned int *conns, unsigned int *sessions)
+{
+	*st = ctl.st;
+	*conns = ctl.nb_conns;
+	*sessions = ctl.nb_sessions;
+}
