@@ -6,40 +6,9 @@
  */
 #include <string.h>
 
+#include "tw_bytes.h"
+
 #include "tw_tcrypt.h"
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void
-wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)(v >> 32));
-	wr32(p + 4, (uint32_t)v);
-}
-
-static inline void
-swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-	uint8_t t[16];
-
-	memcpy(t, a, n);
-	memcpy(a, b, n);
-	memcpy(b, t, n);
-}
 
 size_t
 tw_tcrypt_build_reflect(uint8_t *pl, size_t len, size_t cap, const struct tw_tcrypt_refl_fields *v)
@@ -66,9 +35,9 @@ tw_tcrypt_build_reflect(uint8_t *pl, size_t len, size_t cap, const struct tw_tcr
 
 	/* RFC 5357 §4.2.1: every MBZ octet MUST be zero; T3 and the HMAC are filled in later. */
 	memset(pl, 0, TW_TCRYPT_REFL_LEN);
-	wr32(pl + TW_TCRYPT_REFL_OFF_SEQ, v->seq);
-	wr16(pl + TW_TCRYPT_REFL_OFF_ERR_EST, v->err_est);
-	wr64(pl + TW_TCRYPT_REFL_OFF_RX_TS, v->rx_ts);
+	tw_wr32(pl + TW_TCRYPT_REFL_OFF_SEQ, v->seq);
+	tw_wr16(pl + TW_TCRYPT_REFL_OFF_ERR_EST, v->err_est);
+	tw_wr64(pl + TW_TCRYPT_REFL_OFF_RX_TS, v->rx_ts);
 	memcpy(pl + TW_TCRYPT_REFL_OFF_SENDER_SEQ, seq, sizeof(seq));
 	memcpy(pl + TW_TCRYPT_REFL_OFF_SENDER_TS, ts, sizeof(ts));
 	memcpy(pl + TW_TCRYPT_REFL_OFF_SENDER_ERR_EST, err, sizeof(err));
@@ -110,26 +79,26 @@ tw_tcrypt_reflect_frame(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	pl_len = tw_tcrypt_build_reflect(buf + f->pl_off, f->pl_len, cap - f->pl_off, &fv);
 
 	/* L2: answer the station that sent it; VLAN tags stay. */
-	swap_bytes(buf, buf + 6, 6);
+	tw_swap_bytes(buf, buf + 6, 6);
 
 	udp_len = (uint16_t)(pl_len + TW_WIRE_UDP_HLEN);
 	if (f->ipv6) {
-		swap_bytes(ip + 8, ip + 24, 16);
-		wr16(ip + 4, udp_len);
+		tw_swap_bytes(ip + 8, ip + 24, 16);
+		tw_wr16(ip + 4, udp_len);
 		ip[7] = TW_WIRE_REFL_TTL;
 	} else {
-		swap_bytes(ip + 12, ip + 16, 4);
-		wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
+		tw_swap_bytes(ip + 12, ip + 16, 4);
+		tw_wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
 		/* RFC 5357 §4.2: the reflector sends with TTL 255. */
 		ip[8] = TW_WIRE_REFL_TTL;
-		wr16(ip + 10, 0);
+		tw_wr16(ip + 10, 0);
 		if (csum == TW_CSUM_SW)
-			wr16(ip + 10,
+			tw_wr16(ip + 10,
 			     (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN, 0)));
 	}
-	swap_bytes(udp, udp + 2, 2);
-	wr16(udp + 4, udp_len);
-	wr16(udp + 6, 0);
+	tw_swap_bytes(udp, udp + 2, 2);
+	tw_wr16(udp + 4, udp_len);
+	tw_wr16(udp + 6, 0);
 
 	out->len = (uint16_t)need;
 	out->l3_off = f->l3_off;
@@ -148,13 +117,13 @@ tw_tcrypt_finish_csum(uint8_t *buf, const struct tw_tcrypt_frame_out *o,
 	uint16_t udp_len = (uint16_t)(o->pl_len + TW_WIRE_UDP_HLEN);
 	uint32_t sum = pseudo_sum(buf, o->l3_off, o->ipv6, udp_len);
 
-	wr16(udp + 6, 0);
+	tw_wr16(udp + 6, 0);
 	if (csum == TW_CSUM_SW) {
 		uint16_t c = (uint16_t)~tw_wire_fold(tw_wire_sum(udp, udp_len, sum));
 
 		/* RFC 768: a computed 0 goes out as all ones (0 means "no checksum"). */
-		wr16(udp + 6, c ? c : 0xffff);
+		tw_wr16(udp + 6, c ? c : 0xffff);
 	} else {
-		wr16(udp + 6, tw_wire_fold(sum));
+		tw_wr16(udp + 6, tw_wire_fold(sum));
 	}
 }

@@ -5,46 +5,9 @@
  */
 #include <string.h>
 
+#include "tw_bytes.h"
+
 #include "tw_wire.h"
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void
-wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)(v >> 32));
-	wr32(p + 4, (uint32_t)v);
-}
-
-static inline void
-swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-	uint8_t t[16];
-
-	memcpy(t, a, n);
-	memcpy(a, b, n);
-	memcpy(b, t, n);
-}
 
 uint32_t
 tw_wire_sum(const uint8_t *buf, size_t len, uint32_t sum)
@@ -55,14 +18,14 @@ tw_wire_sum(const uint8_t *buf, size_t len, uint32_t sum)
 	while (len >= 8) {
 		uint32_t a, b;
 
-		a = (uint32_t)rd16(buf) << 16 | rd16(buf + 2);
-		b = (uint32_t)rd16(buf + 4) << 16 | rd16(buf + 6);
+		a = (uint32_t)tw_rd16(buf) << 16 | tw_rd16(buf + 2);
+		b = (uint32_t)tw_rd16(buf + 4) << 16 | tw_rd16(buf + 6);
 		s += (uint64_t)(a >> 16) + (a & 0xffff) + (b >> 16) + (b & 0xffff);
 		buf += 8;
 		len -= 8;
 	}
 	while (len >= 2) {
-		s += rd16(buf);
+		s += tw_rd16(buf);
 		buf += 2;
 		len -= 2;
 	}
@@ -109,14 +72,14 @@ tw_wire_parse(const uint8_t *buf, size_t len, bool l3_csum_ok, struct tw_wire_fr
 		return TW_PARSE_RUNT;
 	if (len > UINT16_MAX)
 		return TW_PARSE_BAD_L3;
-	type = rd16(buf + 12);
+	type = tw_rd16(buf + 12);
 	f->nb_vlans = 0;
 	while (type == TW_ETH_P_VLAN || type == TW_ETH_P_QINQ) {
 		if (f->nb_vlans == TW_WIRE_MAX_VLANS)
 			return TW_PARSE_NOT_IP;
 		if (len < off + TW_WIRE_VLAN_HLEN)
 			return TW_PARSE_RUNT;
-		type = rd16(buf + off + 2);
+		type = tw_rd16(buf + off + 2);
 		off += TW_WIRE_VLAN_HLEN;
 		f->nb_vlans++;
 	}
@@ -133,7 +96,7 @@ tw_wire_parse(const uint8_t *buf, size_t len, bool l3_csum_ok, struct tw_wire_fr
 		ihl = (size_t)(ip[0] & 0xf) * 4;
 		if (ihl < TW_WIRE_IPV4_HLEN)
 			return TW_PARSE_BAD_L3;
-		tot = rd16(ip + 2);
+		tot = tw_rd16(ip + 2);
 		if (tot < ihl)
 			return TW_PARSE_BAD_L3;
 		if (len < off + tot)
@@ -141,7 +104,7 @@ tw_wire_parse(const uint8_t *buf, size_t len, bool l3_csum_ok, struct tw_wire_fr
 		if (!l3_csum_ok && tw_wire_fold(tw_wire_sum(ip, ihl, 0)) != 0xffff)
 			return TW_PARSE_BAD_L3;
 		/* MF set or a non-zero offset: a fragment. Only the kernel can reassemble it. */
-		if (rd16(ip + 6) & 0x3fff)
+		if (tw_rd16(ip + 6) & 0x3fff)
 			return TW_PARSE_IP_FRAG;
 		if (ip[9] != TW_IPPROTO_UDP)
 			return TW_PARSE_NOT_UDP;
@@ -160,7 +123,7 @@ tw_wire_parse(const uint8_t *buf, size_t len, bool l3_csum_ok, struct tw_wire_fr
 			return TW_PARSE_RUNT;
 		if ((ip[0] >> 4) != 6)
 			return TW_PARSE_BAD_L3;
-		plen = rd16(ip + 4);
+		plen = tw_rd16(ip + 4);
 		/* Payload length 0 means a jumbogram (RFC 2675), which needs a Hop-by-Hop header. */
 		if (len < off + TW_WIRE_IPV6_HLEN + plen)
 			return TW_PARSE_RUNT;
@@ -180,7 +143,7 @@ tw_wire_parse(const uint8_t *buf, size_t len, bool l3_csum_ok, struct tw_wire_fr
 	if (ip_end < off + TW_WIRE_UDP_HLEN)
 		return TW_PARSE_BAD_L4;
 	udp = buf + off;
-	udp_len = rd16(udp + 4);
+	udp_len = tw_rd16(udp + 4);
 	/* RFC 768: the UDP length covers header and data and must fit the IP payload. */
 	if (udp_len < TW_WIRE_UDP_HLEN || udp_len > ip_end - off)
 		return TW_PARSE_BAD_L4;
@@ -188,8 +151,8 @@ tw_wire_parse(const uint8_t *buf, size_t len, bool l3_csum_ok, struct tw_wire_fr
 	f->pl_off = (uint16_t)(off + TW_WIRE_UDP_HLEN);
 	f->pl_len = (uint16_t)(udp_len - TW_WIRE_UDP_HLEN);
 	f->frame_len = (uint16_t)ip_end;
-	f->src_port = rd16(udp);
-	f->dst_port = rd16(udp + 2);
+	f->src_port = tw_rd16(udp);
+	f->dst_port = tw_rd16(udp + 2);
 	f->pad = 0;
 	return TW_PARSE_UDP;
 }
@@ -201,7 +164,7 @@ tw_wire_udp_csum_ok(const uint8_t *buf, const struct tw_wire_frame *f)
 	uint16_t udp_len = (uint16_t)(f->pl_len + TW_WIRE_UDP_HLEN);
 	uint32_t sum;
 
-	if (rd16(udp + 6) == 0)
+	if (tw_rd16(udp + 6) == 0)
 		return !f->ipv6;	/* RFC 768 allows "no checksum" on IPv4; RFC 8200 §8.1 not on IPv6 */
 	sum = pseudo_sum(buf, f, udp_len);
 	sum = tw_wire_sum(udp, udp_len, sum);
@@ -227,7 +190,7 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 
 	/* Save the sender fields before the reflector fields overwrite them (same offsets). */
 	memcpy(&snd, pl, sizeof(snd));
-	old_hc = rd16(udp + 6);
+	old_hc = tw_rd16(udp + 6);
 	/*
 	 * Incremental UDP checksum (RFC 1624) when nothing but payload octets 14..40 change their
 	 * sum: the swaps keep the pseudo-header and header sums, the Sender fields move from octet 0
@@ -241,12 +204,12 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 		memset(pl + f->pl_len, 0, TW_WIRE_REFL_UNAUTH_MIN - f->pl_len);
 
 	/* RFC 5357 §4.2.1: reflector fields; MBZ octets MUST be zero; padding beyond is kept. */
-	wr32(pl + TW_REFL_OFF_SEQ, v->seq);
+	tw_wr32(pl + TW_REFL_OFF_SEQ, v->seq);
 	memset(pl + TW_REFL_OFF_TX_TS, 0, 8);
-	wr16(pl + TW_REFL_OFF_ERR_EST, v->err_est);
+	tw_wr16(pl + TW_REFL_OFF_ERR_EST, v->err_est);
 	pl[14] = 0;
 	pl[15] = 0;
-	wr64(pl + TW_REFL_OFF_RX_TS, v->rx_ts);
+	tw_wr64(pl + TW_REFL_OFF_RX_TS, v->rx_ts);
 	memcpy(pl + TW_REFL_OFF_SENDER_SEQ, &snd.seq, 4);
 	memcpy(pl + TW_REFL_OFF_SENDER_TS, &snd.ts, 8);
 	memcpy(pl + TW_REFL_OFF_SENDER_ERR_EST, &snd.err_est, 2);
@@ -255,36 +218,36 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	pl[TW_REFL_OFF_SENDER_TTL] = f->ttl;
 
 	/* L2: answer the station that sent it. VLAN tags stay as they are. */
-	swap_bytes(buf, buf + 6, 6);
+	tw_swap_bytes(buf, buf + 6, 6);
 
 	udp_len = (uint16_t)(pl_len + TW_WIRE_UDP_HLEN);
 	if (f->ipv6) {
-		swap_bytes(ip + 8, ip + 24, 16);
-		wr16(ip + 4, udp_len);
+		tw_swap_bytes(ip + 8, ip + 24, 16);
+		tw_wr16(ip + 4, udp_len);
 		ip[7] = TW_WIRE_REFL_TTL;
 	} else {
-		uint16_t old_tot = rd16(ip + 2), old_w8 = rd16(ip + 8), hc = rd16(ip + 10);
+		uint16_t old_tot = tw_rd16(ip + 2), old_w8 = tw_rd16(ip + 8), hc = tw_rd16(ip + 10);
 
-		swap_bytes(ip + 12, ip + 16, 4);
-		wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
+		tw_swap_bytes(ip + 12, ip + 16, 4);
+		tw_wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
 		ip[8] = TW_WIRE_REFL_TTL;
 		if (csum == TW_CSUM_SW && v->l3_sw_verified) {
 			/* RFC 1624 eqn. 3 over the two words that change (the swap keeps the sum). */
 			sum = (uint16_t)~hc;
-			sum += (uint16_t)~old_tot + (uint32_t)rd16(ip + 2);
-			sum += (uint16_t)~old_w8 + (uint32_t)rd16(ip + 8);
-			wr16(ip + 10, (uint16_t)~tw_wire_fold(sum));
+			sum += (uint16_t)~old_tot + (uint32_t)tw_rd16(ip + 2);
+			sum += (uint16_t)~old_w8 + (uint32_t)tw_rd16(ip + 8);
+			tw_wr16(ip + 10, (uint16_t)~tw_wire_fold(sum));
 		} else {
-			wr16(ip + 10, 0);
+			tw_wr16(ip + 10, 0);
 			if (csum == TW_CSUM_SW)
-				wr16(ip + 10, (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN,
+				tw_wr16(ip + 10, (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN,
 										  0)));
 		}
 	}
 
-	swap_bytes(udp, udp + 2, 2);
-	wr16(udp + 4, udp_len);
-	wr16(udp + 6, 0);
+	tw_swap_bytes(udp, udp + 2, 2);
+	tw_wr16(udp + 4, udp_len);
+	tw_wr16(udp + 6, 0);
 	/* Addresses were swapped above: the pseudo-header sum is the same either way round. */
 	if (incr) {
 		uint64_t ts = v->rx_ts;
@@ -296,7 +259,7 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 		       (uint32_t)((ts >> 16) & 0xffff) + (uint32_t)(ts & 0xffff);
 		sum += (uint32_t)f->ttl << 8;
 		sum = (uint16_t)~tw_wire_fold(sum);
-		wr16(udp + 6, sum ? (uint16_t)sum : 0xffff);
+		tw_wr16(udp + 6, sum ? (uint16_t)sum : 0xffff);
 		return new_len;
 	}
 	sum = pseudo_sum(buf, f, udp_len);
@@ -305,9 +268,9 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 
 		c = (uint16_t)~tw_wire_fold(tw_wire_sum(udp, udp_len, sum));
 		/* RFC 768: a computed 0 is sent as all ones (0 means "no checksum"). */
-		wr16(udp + 6, c ? c : 0xffff);
+		tw_wr16(udp + 6, c ? c : 0xffff);
 	} else {
-		wr16(udp + 6, tw_wire_fold(sum));
+		tw_wr16(udp + 6, tw_wire_fold(sum));
 	}
 	return new_len;
 }
@@ -326,11 +289,11 @@ tw_wire_stamp_tx(uint8_t *buf, uint16_t l4_off, uint16_t ts_off, uint64_t ts,
 		 * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). The timestamp starts at an even offset from
 		 * the UDP header (8 + 4 for T3), so its 16-bit words line up with the checksum's.
 		 */
-		sum = (uint16_t)~rd16(c);
+		sum = (uint16_t)~tw_rd16(c);
 		for (int i = 0; i < 8; i += 2)
-			sum += (uint16_t)~rd16(p + i) + (uint32_t)((ts >> (48 - 8 * i)) & 0xffff);
+			sum += (uint16_t)~tw_rd16(p + i) + (uint32_t)((ts >> (48 - 8 * i)) & 0xffff);
 		sum = (uint16_t)~tw_wire_fold(sum);
-		wr16(c, sum ? (uint16_t)sum : 0xffff);
+		tw_wr16(c, sum ? (uint16_t)sum : 0xffff);
 	}
-	wr64(p, ts);
+	tw_wr64(p, ts);
 }
