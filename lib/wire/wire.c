@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "tw_bytes.h"
-
 #include "tw_wire.h"
 
 uint32_t
