@@ -160,6 +160,16 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* DPDK 22.11 telemetry drops dict names outside [A-Za-z0-9_/]: "bad-hmac" -> "bad_hmac". */
+static void
+tel_name(char *buf, size_t len, const char *prefix, const char *reason)
+{
+	snprintf(buf, len, "%s%s", prefix, reason);
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
 /* TWAMP-Control: connections, sessions, refusals by reason, closes by reason. */
 static int
 tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -181,14 +191,14 @@ tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sessions_removed", st.sessions_removed);
 	rte_tel_data_add_dict_u64(d, "unknown_keyid", st.unknown_keyid);
 	rte_tel_data_add_dict_u64(d, "refused_address", st.refused_address);
-	rte_tel_data_add_dict_u64(d, "refused_limit", st.refused_limit);
+	rte_tel_data_add_dict_u64(d, "refused_max_sessions", st.refused_limit);
 	rte_tel_data_add_dict_u64(d, "refused_port", st.refused_port);
 	for (int r = 0; r < TW_CTRL_REFUSE_MAX; r++) {
-		snprintf(name, sizeof(name), "refused_%s", tw_ctrl_refuse_str(r));
+		tel_name(name, sizeof(name), "refused_", tw_ctrl_refuse_str(r));
 		rte_tel_data_add_dict_u64(d, name, st.refused[r]);
 	}
 	for (int r = 1; r < TW_CTRL_CLOSE_MAX; r++) {
-		snprintf(name, sizeof(name), "closed_%s", tw_ctrl_close_str(r));
+		tel_name(name, sizeof(name), "closed_", tw_ctrl_close_str(r));
 		rte_tel_data_add_dict_u64(d, name, st.closed[r]);
 	}
 	return 0;

@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# End to end, TWAMP-Control (RFC 5357 §3, RFC 4656 §3) through the appliance: the lab (tools/lab,
+# config/lab.yaml: TCP 862 at 198.18.0.1 and 2001:db8::1, every mode, KeyID "lab"), twamp-client
+# --control in the client namespace, the reflector's telemetry for its side of the story.
+#  1. Modes 1, 2, 4, 8 over IPv4 and IPv6, 1,000 packets each: zero loss, --check ok, no bad
+#     HMAC, the negotiated Mode is the one asked for; the reflector counted exactly the session's
+#     packets, and once the client is done and the Timeout has passed no session is left in the
+#     data plane.
+#  2. Four sessions on one control connection, with and without individual session control
+#     (RFC 5938); three control connections at once (different modes and families), seen
+#     together by the reflector: all zero loss.
+#  3. Wrong passphrase and unknown KeyID: exit 2, "authentication refused", counted by the
+#     reflector (refused_token / unknown_keyid + refused_keyid, closed_auth), while a legitimate
+#     encrypted session beside them loses nothing.
+#  4. Forged test packets (a bit flipped in the HMAC or in the block it covers) injected from a
+#     running authenticated, then encrypted, session's own 5-tuple: counted in drop_bad_hmac,
+#     never reflected, and the session loses nothing.
+#  5. SIGKILL of a client mid-session: its session leaves the data plane within seconds (by the
+#     TCP close, not its 30 s Timeout), and packets to the old test port go to the exception path.
+#  6. tshark, an independent decoder, reads an unauthenticated exchange (IPv4 and IPv6) without
+#     malformed packets or errors, with the expected messages, fields and test packets.
+# usage: e2e_control.sh BUILD_DIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+TWR_BUILD=$(cd "$1" && pwd)
+TWR_LAB_RUN=$(mktemp -d /tmp/twr-e2e-ctl.XXXXXX)
+export TWR_BUILD TWR_LAB_RUN
+run=$TWR_LAB_RUN
+client=$TWR_BUILD/app/twamp-client
+lab=$top/tools/lab
+py=/usr/bin/python3
+key=(-k lab --passphrase twamp-lab-secret)
+R4=198.18.0.1
+R6=2001:db8::1
+fails=0
+
+[ "$(id -u)" = 0 ] || { echo "e2e: FAIL: needs root (namespaces, DPDK)"; exit 1; }
+# Background processes of ours have their pid in $run/*.bgpid (see bg below): end them by pid.
+cleanup() {
+	local f
+	for f in "$run"/*.bgpid; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+	done
+	"$lab" down >/dev/null 2>&1 || true
+	rm -rf "$run"
+}
+trap cleanup EXIT
+
+ok() { echo "ok   - $*"; }
+fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+
+# cli ARGS: run in the client namespace.
+cli() { "$lab" exec "$@"; }
+# bg NAME OUT CMD...: start CMD in the client namespace in the background, stdout to OUT, its
+# own pid (not a wrapper's) in $run/NAME.bgpid, so that it can be signalled exactly. The wrapper
+# shell stays, so that a CMD killed by a signal is an exit status of 128+N, not a job killed.
+bg() {
+	local name=$1 out=$2
+	shift 2
+	ip netns exec twr-client bash -c 'f=$1; shift; "$@" & echo $! >"$f"; wait $!' _ \
+		"$run/$name.bgpid" "$@" >"$out" 2>"$run/$name.err" </dev/null &
+	for _ in $(seq 50); do [ -s "$run/$name.bgpid" ] && return 0; sleep 0.02; done
+	echo "cannot start $*" >&2
+	return 1
+}
+# bgwait NAME: wait for a bg job, its exit status.
+bgwait() {
+	local pid rc=0
+	pid=$(cat "$run/$1.bgpid")
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	wait "${bgjobs[$1]}" || rc=$?
+	rm -f "$run/$1.bgpid"
+	return $rc
+}
+declare -A bgjobs
+start() { bg "$@"; bgjobs[$1]=$!; }
+# wait_line FILE TEXT SECONDS: wait until FILE has a line containing TEXT.
+wait_line() {
+	local i
+	for i in $(seq $(($3 * 20))); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+
+# Telemetry: snap NAME saves /twamp/stats and /twamp/control; val NAME KEY reads a counter;
+# grew A B KEY is its growth between two snapshots.
+snap() { "$top/tools/telemetry" -f twr-lab /twamp/stats /twamp/control >"$run/$1.tel"; }
+val() {
+	$py -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+v = [s[sys.argv[2]] for s in d.values() if sys.argv[2] in s]
+print(v[0] if v else sys.exit("no counter " + sys.argv[2]))' "$run/$1.tel" "$2"
+}
+grew() { echo $(($(val "$2" "$3") - $(val "$1" "$3"))); }
+# settle SECONDS: wait until the reflector holds no session and no control connection; prints
+# the time it took, fails after SECONDS.
+settle() {
+	local t0 i
+	t0=$(date +%s%N)
+	for i in $(seq $(($1 * 20))); do
+		snap settle
+		if [ "$(val settle sessions_in_data_plane)" = 0 ] && [ "$(val settle sessions)" = 0 ] &&
+			[ "$(val settle connections)" = 0 ]; then
+			echo "$(( ($(date +%s%N) - t0) / 1000000 )) ms"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "still $(val settle sessions_in_data_plane) in the data plane," \
+		"$(val settle sessions) held, $(val settle connections) connections after $1 s"
+	return 1
+}
+# json FILE EXPR: EXPR over r, the JSON object in FILE; lastjson: in FILE's last line.
+json() {
+	$py -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
+}
+lastjson() {
+	tail -1 "$1" | $py -c 'import json, sys; r = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
+}
+
+"$lab" up "$top/config/lab.yaml"
+
+# 1. Every security mode, IPv4 and IPv6, one session of 1,000 packets.
+for dst in $R4 $R6; do
+	for mode in unauthenticated authenticated encrypted mixed; do
+		what="mode $mode to $dst"
+		snap a
+		rc=0
+		cli "$client" --control --mode $mode "${key[@]}" -c 1000 -i 1ms --check --json $dst \
+			>"$run/m.json" || rc=$?
+		snap b
+		if [ $rc = 0 ] && $py "$here/control_json.py" ok $mode 1000 1 <"$run/m.json"; then
+			ok "$what: 1000 packets, no loss, check ok, Mode $(json "$run/m.json" \
+				'r["control"]["mode"]') negotiated"
+		else
+			fail "$what: client exit $rc"
+		fi
+		sp=$(grew a b session_packets) st=$(grew a b sessions_started)
+		if [ "$sp" = 1000 ] && [ "$st" = 1 ]; then
+			ok "$what: the reflector counted 1000 session packets, 1 session started"
+		else
+			fail "$what: the reflector counted $sp session packets, $st sessions started"
+		fi
+		# The client's Timeout is 2 s: give it that and 3 s more.
+		if t=$(settle 5); then
+			ok "$what: no session left in the data plane ($t after the client)"
+		else
+			fail "$what: $t"
+		fi
+	done
+done
+
+# 2a. Four sessions on one control connection, started and stopped together (Start-Sessions)
+# and individually (RFC 5938 Start-N-Sessions / Stop-N-Sessions).
+for variant in "mixed" "encrypted isc"; do
+	set -- $variant
+	mode=$1 isc=${2:-}
+	snap a
+	rc=0
+	cli "$client" --control --mode $mode "${key[@]}" --sessions 4 ${isc:+--isc} -c 1000 -i 1ms \
+		--check --json $R4 >"$run/s.json" || rc=$?
+	snap b
+	what="4 sessions, $mode${isc:+, individual session control}"
+	if [ $rc = 0 ] && $py "$here/control_json.py" ok $mode 1000 4 $isc <"$run/s.json"; then
+		ok "$what: 4 x 1000 packets, no loss"
+	else
+		fail "$what: client exit $rc"
+	fi
+	sp=$(grew a b session_packets) st=$(grew a b sessions_started)
+	t=$(settle 5) || fail "$what: $t"
+	sr=$(($(val settle sessions_removed) - $(val a sessions_removed)))
+	if [ "$sp" = 4000 ] && [ "$st" = 4 ] && [ "$sr" = 4 ]; then
+		ok "$what: the reflector started 4, counted 4000 packets, removed 4"
+	else
+		fail "$what: the reflector started $st, counted $sp packets, removed $sr"
+	fi
+done
+
+# 2b. Three control connections at once, different modes and families.
+snap a
+runs=("unauthenticated $R4" "authenticated $R6" "encrypted $R4")
+for i in 0 1 2; do
+	set -- ${runs[$i]}
+	start "par$i" "$run/par$i.json" "$client" --control --mode $1 "${key[@]}" -c 2000 -i 1ms \
+		--check --json $2
+done
+# While they run the reflector must hold all three connections and sessions at the same time.
+peak_c=0 peak_s=0
+for _ in $(seq 60); do
+	snap mid
+	c=$(val mid connections) s=$(val mid sessions_in_data_plane)
+	[ "$c" -gt $peak_c ] && peak_c=$c
+	[ "$s" -gt $peak_s ] && peak_s=$s
+	[ $peak_c = 3 ] && [ $peak_s = 3 ] && break
+	sleep 0.05
+done
+if [ $peak_c = 3 ] && [ $peak_s = 3 ]; then
+	ok "3 control connections at once: 3 connections, 3 sessions in the data plane"
+else
+	fail "3 control connections at once: seen at most $peak_c connections, $peak_s sessions"
+fi
+for i in 0 1 2; do
+	set -- ${runs[$i]}
+	rc=0
+	bgwait "par$i" || rc=$?
+	if [ $rc = 0 ] && $py "$here/control_json.py" ok $1 2000 1 <"$run/par$i.json"; then
+		ok "parallel connection $((i + 1)) ($1 to $2): 2000 packets, no loss"
+	else
+		fail "parallel connection $((i + 1)) ($1 to $2): client exit $rc"
+	fi
+done
+t=$(settle 5) || fail "after the parallel connections: $t"
+sp=$(($(val settle session_packets) - $(val a session_packets)))
+[ "$sp" = 6000 ] && ok "parallel connections: the reflector counted 6000 session packets" ||
+	fail "parallel connections: the reflector counted $sp session packets, 6000 sent"
+
+# 3. Refused authentication beside a legitimate session.
+snap a
+start legit "$run/legit.json" "$client" --control --mode encrypted "${key[@]}" -c 4000 -i 1ms \
+	--check --json $R4
+for _ in $(seq 60); do
+	snap mid
+	[ "$(val mid sessions_in_data_plane)" = 1 ] && break
+	sleep 0.05
+done
+bad_ok=0
+for i in 1 2 3; do
+	rc=0
+	cli "$client" --control --mode authenticated -k lab --passphrase not-the-secret -c 10 \
+		--json $R4 >"$run/bad.json" 2>"$run/bad.err" || rc=$?
+	if [ $rc = 2 ] && $py "$here/control_json.py" refused authenticated <"$run/bad.json" \
+		>"$run/bad.out"; then
+		bad_ok=$((bad_ok + 1))
+	else
+		fail "wrong passphrase, try $i: exit $rc (2 expected)"; cat "$run/bad.out" "$run/bad.err"
+	fi
+	rc=0
+	cli "$client" --control --mode encrypted -k no-such-key --passphrase twamp-lab-secret -c 10 \
+		--json $R6 >"$run/bad.json" 2>"$run/bad.err" || rc=$?
+	if [ $rc = 2 ] && $py "$here/control_json.py" refused encrypted <"$run/bad.json" \
+		>"$run/bad.out"; then
+		bad_ok=$((bad_ok + 1))
+	else
+		fail "unknown KeyID, try $i: exit $rc (2 expected)"; cat "$run/bad.out" "$run/bad.err"
+	fi
+done
+[ $bad_ok = 6 ] && ok "3 wrong passphrases and 3 unknown KeyIDs: exit 2, authentication refused"
+snap mid
+if kill -0 "$(cat "$run/legit.bgpid")" 2>/dev/null && [ "$(val mid sessions_in_data_plane)" = 1 ]
+then
+	ok "the legitimate session ran all along the refusals"
+else
+	fail "the legitimate session was not running during the refusals (test too slow?)"
+fi
+rc=0
+bgwait legit || rc=$?
+if [ $rc = 0 ] && $py "$here/control_json.py" ok encrypted 4000 1 <"$run/legit.json"; then
+	ok "legitimate encrypted session beside the refusals: 4000 packets, no loss"
+else
+	fail "legitimate session beside the refusals: client exit $rc"
+fi
+settle 5 >/dev/null || true
+snap b
+d_tok=$(grew a b refused_token) d_unk=$(grew a b unknown_keyid) d_rk=$(grew a b refused_keyid)
+d_auth=$(grew a b closed_auth) d_acc=$(grew a b connections_accepted)
+d_sa=$(grew a b sessions_accepted)
+if [ "$d_tok" = 3 ] && [ "$d_unk" = 3 ] && [ "$d_rk" = 3 ] && [ "$d_auth" = 6 ] &&
+	[ "$d_acc" = 7 ] && [ "$d_sa" = 1 ]; then
+	ok "reflector: refused_token +3, unknown_keyid +3, refused_keyid +3, closed_auth +6," \
+		"7 connections, 1 session accepted"
+else
+	fail "reflector: refused_token +$d_tok, unknown_keyid +$d_unk, refused_keyid +$d_rk," \
+		"closed_auth +$d_auth, connections +$d_acc, sessions accepted +$d_sa" \
+		"(expected 3, 3, 3, 6, 7, 1)"
+fi
+
+# 4. Forged test packets. Simplest robust way to aim at a session: control_probe.py sniffs, in
+# the client namespace, the first test packet the client sends (it is ready before the client
+# starts), which gives the exact 5-tuple and a genuine 112-octet packet; it then sends 200 copies
+# of it from that 5-tuple, each with one bit flipped in the HMAC or in the first block the HMAC
+# covers (so each is certainly a bad HMAC, not another kind of drop), 2 ms apart, while the
+# 3-second session runs. The reflector must drop exactly those 200 as bad HMAC and reflect
+# exactly the client's 3000.
+for mode in authenticated encrypted; do
+	rm -f "$run/forge.json"
+	start forge "$run/forge.json" $py "$here/control_probe.py" forge twr-c0 200
+	if ! wait_line "$run/forge.json" ready 15; then
+		fail "forged packets ($mode): the sniffer did not start"; cat "$run/forge.err"
+		continue
+	fi
+	snap a
+	start victim "$run/victim.json" "$client" --control --mode $mode "${key[@]}" -c 3000 -i 1ms \
+		--check --json $R4
+	rc=0
+	bgwait forge || rc=$?
+	vrc=0
+	bgwait victim || vrc=$?
+	snap b
+	sent=$(lastjson "$run/forge.json" 'r.get("sent", 0)' || echo 0)
+	if [ $rc = 0 ] && [ "$sent" = 200 ]; then
+		ok "forged packets ($mode): $(lastjson "$run/forge.json" 'r["summary"]')"
+	else
+		fail "forged packets ($mode): probe exit $rc: $(tail -1 "$run/forge.json")"
+		cat "$run/forge.err"
+	fi
+	bh=$(grew a b drop_bad_hmac) sp=$(grew a b session_packets) tx=$(grew a b tx_reflected)
+	if [ "$bh" = "$sent" ] && [ "$sp" = $((3000 + sent)) ] && [ "$tx" = 3000 ]; then
+		ok "forged packets ($mode): drop_bad_hmac +$bh, session packets +$sp, reflected +$tx"
+	else
+		fail "forged packets ($mode): drop_bad_hmac +$bh (expected $sent), session packets" \
+			"+$sp (expected $((3000 + sent))), reflected +$tx (expected 3000)"
+	fi
+	if [ $vrc = 0 ] && $py "$here/control_json.py" ok $mode 3000 1 <"$run/victim.json"; then
+		ok "forged packets ($mode): the session itself lost nothing, no bad HMAC reached it"
+	else
+		fail "forged packets ($mode): the session under attack: client exit $vrc"
+	fi
+	settle 5 >/dev/null || fail "forged packets ($mode): sessions left behind"
+done
+
+# 5. SIGKILL mid-session. The probe learns the session's 5-tuple from its first packet; the
+# Timeout is 30 s, so a session gone within 5 s went because the connection closed.
+rm -f "$run/learn.json"
+start learn "$run/learn.json" $py "$here/control_probe.py" learn twr-c0
+wait_line "$run/learn.json" ready 15 || fail "SIGKILL: the sniffer did not start"
+snap a
+start killme "$run/killme.out" "$client" --control --mode unauthenticated -c 60000 -i 1ms \
+	--timeout 30s $R4
+bgwait learn || fail "SIGKILL: no test packet seen: $(tail -1 "$run/learn.json")"
+sport=$(lastjson "$run/learn.json" 'r["sport"]' || echo 0)
+dport=$(lastjson "$run/learn.json" 'r["dport"]' || echo 0)
+sleep 0.5
+snap mid
+if [ "$(val mid sessions_in_data_plane)" = 1 ] && [ "$(val mid connections)" = 1 ] &&
+	[ "$(grew a mid session_packets)" -gt 100 ]; then
+	ok "SIGKILL: session 198.18.0.2:$sport -> $R4:$dport running" \
+		"($(grew a mid session_packets) packets)"
+else
+	fail "SIGKILL: session not running before the kill"
+fi
+kill -KILL "$(cat "$run/killme.bgpid")"
+bgwait killme || true
+if t=$(settle 5); then
+	ok "SIGKILL: the session left the data plane $t after the kill"
+else
+	fail "SIGKILL: $t"
+fi
+snap b
+cp=$(grew a b closed_peer) sr=$(grew a b sessions_removed)
+[ "$cp" = 1 ] && [ "$sr" = 1 ] && ok "SIGKILL: closed_peer +1, sessions_removed +1" ||
+	fail "SIGKILL: closed_peer +$cp, sessions_removed +$sr (1 and 1 expected)"
+# The old 5-tuple is now just UDP to a port nobody serves: exception path, kernel, ICMP.
+snap a
+rc=0
+cli $py "$here/control_probe.py" stale 198.18.0.2 "$sport" $R4 "$dport" 20 \
+	>"$run/stale.json" || rc=$?
+sleep 0.2
+snap b
+sp=$(grew a b session_packets) ex=$(grew a b exception_not_test) tx=$(grew a b tx_reflected)
+ans=$(json "$run/stale.json" 'r["answered"]' || echo '?')
+ref=$(json "$run/stale.json" 'r["refused"]' || echo 0)
+if [ $rc = 0 ] && [ "$sp" = 0 ] && [ "$tx" = 0 ] && [ "$ex" -ge 20 ] && [ "$ans" = 0 ]; then
+	ok "SIGKILL: 20 packets to the old test port: exception path (+$ex), none reflected"
+else
+	fail "SIGKILL: old test port: session packets +$sp, exception_not_test +$ex," \
+		"reflected +$tx, answered $ans (expected 0, >= 20, 0, 0)"
+fi
+if [ "$ref" -ge 1 ]; then
+	ok "SIGKILL: the kernel answers the old test port with port unreachable ($ref)"
+else
+	fail "SIGKILL: no ICMP port unreachable for the old test port"
+fi
+
+# 6. tshark on an unauthenticated exchange, IPv4 then IPv6, captured on the client's interface.
+# tshark says "Capturing on" before its filter is in place: be sure with a sentinel datagram to
+# the discard port (exception path), which tshark_twamp.py leaves out of its checks.
+start tshark /dev/null tshark -n -q -i twr-c0 -w "$run/cap.pcapng" \
+	-f "tcp port 862 or udp portrange 20100-20199 or udp dst port 9"
+capturing=false
+if wait_line "$run/tshark.err" "Capturing on" 15; then
+	for _ in $(seq 50); do
+		cli bash -c "echo sentinel >/dev/udp/$R4/9"
+		tshark -r "$run/cap.pcapng" -Y "udp.dstport == 9" 2>/dev/null | grep -q . &&
+			{ capturing=true; break; }
+		sleep 0.1
+	done
+fi
+if $capturing; then
+	for dst in $R4 $R6; do
+		cli "$client" --control --mode unauthenticated -c 100 -i 1ms --check --json $dst \
+			>"$run/ts$dst.json" || fail "tshark run to $dst: client exit $?"
+	done
+	sleep 0.5
+	kill -TERM "$(cat "$run/tshark.bgpid")"
+	bgwait tshark || true
+	for dst in $R4 $R6; do
+		if $py "$here/tshark_twamp.py" "$run/cap.pcapng" $dst <"$run/ts$dst.json"; then
+			ok "tshark decodes the unauthenticated exchange with $dst: no malformed packet," \
+				"every message and test packet as expected"
+		else
+			fail "tshark on the exchange with $dst"
+		fi
+	done
+else
+	fail "tshark did not start capturing: $(cat "$run/tshark.err")"
+fi
+
+echo "e2e_control: $fails failure(s)"
+exit $((fails > 0))
