@@ -253,6 +253,13 @@ cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
 	s->mode = tm == TW_CTRL_TEST_AUTH ? TWR_SESS_AUTH :
 		  tm == TW_CTRL_TEST_ENCRYPTED ? TWR_SESS_ENC : TWR_SESS_UNAUTH;
 	s->timeout_ns = ntp_interval_ns(req->timeout);
+	/*
+	 * RFC 6038: with Symmetrical Size (64) the sender's padding already starts where the
+	 * answer's does; with Reflect Octets (32) alone, the octets to reflect must move there.
+	 */
+	s->symmetrical = (req->mode & TW_CONF_MODE_SYMMETRICAL) != 0;
+	if ((req->mode & TW_CONF_MODE_REFLECT_OCTETS) && !s->symmetrical)
+		s->reflect_len = req->padding_reflect;
 	s->owner = conn;
 	if (s->mode != TWR_SESS_UNAUTH && twr_session_keys(ctl.app, s, conn->srv) < 0) {
 		rte_free(s);

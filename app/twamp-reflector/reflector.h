@@ -45,6 +45,8 @@ struct twr_session {
 	struct tw_flow_key key;		/* sender address/port -> reflector address/port */
 	uint8_t sid[16];
 	enum twr_sess_mode mode;
+	uint16_t reflect_len;		/* RFC 6038 octets to reflect, standard format (else 0) */
+	bool symmetrical;		/* RFC 6038 symmetrical size negotiated (mode 64) */
 	void *crypto;			/* per-session test keys (authenticated/encrypted modes), */
 	size_t crypto_len;		/* rte_malloc'd, wiped and freed with the session */
 	void *owner;			/* the control connection that accepted it (cp only) */

@@ -115,8 +115,8 @@ reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, 
 			ab->n++;
 			return TW_V_MAX;
 		}
-		v = tw_refl_session_unauth(&w->refl, buf, cap, &p, flags, &sess->seq, t2, errest,
-					   out);
+		v = tw_refl_session_unauth(&w->refl, buf, cap, &p, flags, &sess->seq,
+					   sess->reflect_len, t2, errest, out);
 		if (v == TW_V_REFLECT)
 			sess->tx_pkts++;
 		else
@@ -139,6 +139,7 @@ auth_answer(struct twr_worker *w, struct auth_batch *ab, uint64_t t2, uint16_t e
 		struct twr_session *sess = ab->sess[i];
 		struct tw_tcrypt_refl_fields f = {
 			.rx_ts = t2, .seq = sess->seq, .err_est = errest, .ttl = ab->f[i].ttl,
+			.sym = sess->symmetrical, .reflect_len = sess->reflect_len,
 		};
 		size_t len;
 

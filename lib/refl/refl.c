@@ -189,22 +189,28 @@ tw_refl_check(const struct tw_refl_ctx *c, const uint8_t *buf, const struct tw_r
 	return TW_V_REFLECT;
 }
 
+/* The answer fits cap: as tw_wire_reflect_unauth() sizes it. */
 static bool
-room_ok(const struct tw_refl_pkt *p, size_t cap)
+room_ok(const struct tw_refl_pkt *p, size_t cap, uint16_t reflect_len)
 {
-	size_t pl = p->f.pl_len < TW_WIRE_REFL_UNAUTH_MIN ? TW_WIRE_REFL_UNAUTH_MIN : p->f.pl_len;
+	size_t avail = p->f.pl_len - TW_WIRE_SENDER_UNAUTH_MIN;	/* checked >= 14 before */
+	size_t rl = reflect_len < avail ? reflect_len : avail;
+	size_t pl = TW_WIRE_REFL_UNAUTH_MIN + rl;
 
+	if (pl < p->f.pl_len)
+		pl = p->f.pl_len;
 	return (size_t)p->f.pl_off + pl <= cap;
 }
 
 static void
 answer_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_refl_pkt *p,
-	      unsigned int rx_flags, uint32_t seq, uint64_t rx_ts, uint16_t err_est,
-	      struct tw_refl_out *out)
+	      unsigned int rx_flags, uint32_t seq, uint16_t reflect_len, uint64_t rx_ts,
+	      uint16_t err_est, struct tw_refl_out *out)
 {
 	struct tw_wire_refl_fields v = { .seq = seq, .rx_ts = rx_ts, .err_est = err_est,
 					 .l3_sw_verified = !(rx_flags & TW_RX_L3_CSUM_OK),
-					 .l4_sw_verified = !(rx_flags & TW_RX_L4_CSUM_OK) };
+					 .l4_sw_verified = !(rx_flags & TW_RX_L4_CSUM_OK),
+					 .reflect_len = reflect_len };
 
 	out->len = (uint16_t)tw_wire_reflect_unauth(buf, cap, &p->f, &v, c->csum);
 	out->l4_off = p->f.l4_off;
@@ -226,27 +232,28 @@ tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_r
 	if (v != TW_V_REFLECT)
 		return v;
 	/* Room first, so a refused packet does not consume a sequence number. */
-	if (!room_ok(p, cap))
+	if (!room_ok(p, cap, 0))
 		return TW_V_DROP_NO_ROOM;
 	if (tw_flow_next_seq(c->flows, &p->key, now, &seq) == TW_FLOW_FULL)
 		return TW_V_DROP_FLOW_FULL;
-	answer_unauth(c, buf, cap, p, rx_flags, seq, rx_ts, err_est, out);
+	answer_unauth(c, buf, cap, p, rx_flags, seq, 0, rx_ts, err_est, out);
 	return TW_V_REFLECT;
 }
 
 enum tw_refl_verdict
 tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 		       const struct tw_refl_pkt *p, unsigned int rx_flags, uint32_t *seq,
-		       uint64_t rx_ts, uint16_t err_est, struct tw_refl_out *out)
+		       uint16_t reflect_len, uint64_t rx_ts, uint16_t err_est,
+		       struct tw_refl_out *out)
 {
 	enum tw_refl_verdict v;
 
 	v = tw_refl_check(c, buf, p, rx_flags, TW_WIRE_SENDER_UNAUTH_MIN);
 	if (v != TW_V_REFLECT)
 		return v;
-	if (!room_ok(p, cap))
+	if (!room_ok(p, cap, reflect_len))
 		return TW_V_DROP_NO_ROOM;
-	answer_unauth(c, buf, cap, p, rx_flags, (*seq)++, rx_ts, err_est, out);
+	answer_unauth(c, buf, cap, p, rx_flags, (*seq)++, reflect_len, rx_ts, err_est, out);
 	return TW_V_REFLECT;
 }
 

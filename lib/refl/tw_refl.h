@@ -125,12 +125,13 @@ enum tw_refl_verdict tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t c
 /*
  * Stage 2, an unauthenticated TWAMP-Test session (RFC 5357 §4.2.1; also mixed mode, RFC 5618):
  * the caller found p->key in its session table; *seq is the session's reflector sequence counter
- * (incremented when the packet is answered).
+ * (incremented when the packet is answered). reflect_len: RFC 6038 octets to reflect in the
+ * standard packet format (see struct tw_wire_refl_fields), 0 otherwise.
  */
 enum tw_refl_verdict tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 					    const struct tw_refl_pkt *p, unsigned int rx_flags,
-					    uint32_t *seq, uint64_t rx_ts, uint16_t err_est,
-					    struct tw_refl_out *out);
+					    uint32_t *seq, uint16_t reflect_len, uint64_t rx_ts,
+					    uint16_t err_est, struct tw_refl_out *out);
 
 /*
  * Validity checks every answer needs, for callers that build other kinds of answers (the

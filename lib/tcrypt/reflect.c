@@ -10,13 +10,28 @@
 
 #include "tw_tcrypt.h"
 
+/* Length of the answer to a len-octet request (len >= 48): the one place that sizes it. */
+static size_t
+answer_len(size_t len, const struct tw_tcrypt_refl_fields *v)
+{
+	size_t out = len < TW_TCRYPT_REFL_LEN ? TW_TCRYPT_REFL_LEN : len;
+	size_t pad = len - TW_TCRYPT_SENDER_LEN;
+	size_t rl = v->sym ? 0 : (v->reflect_len < pad ? v->reflect_len : pad);
+
+	return out < TW_TCRYPT_REFL_LEN + rl ? TW_TCRYPT_REFL_LEN + rl : out;
+}
+
 size_t
 tw_tcrypt_build_reflect(uint8_t *pl, size_t len, size_t cap, const struct tw_tcrypt_refl_fields *v)
 {
-	size_t out = len < TW_TCRYPT_REFL_LEN ? TW_TCRYPT_REFL_LEN : len;
 	uint8_t seq[4], ts[8], err[2];
+	size_t out, pad;
 
-	if (len < TW_TCRYPT_SENDER_LEN || out > cap)
+	if (len < TW_TCRYPT_SENDER_LEN)
+		return 0;
+	pad = len - TW_TCRYPT_SENDER_LEN;
+	out = answer_len(len, v);
+	if (out > cap)
 		return 0;
 
 	/* The sender fields sit where reflector fields go: save them first. */
@@ -27,11 +42,16 @@ tw_tcrypt_build_reflect(uint8_t *pl, size_t len, size_t cap, const struct tw_tcr
 	/*
 	 * RFC 6038 §4.2 (reflect octets) and the perfSONAR reflector: the request's padding, from
 	 * its first octet, is returned at the start of the answer's padding. What does not fit the
-	 * symmetrical size is dropped.
+	 * symmetrical size is dropped. In the symmetrical format (RFC 6038 §4.3) the request's
+	 * padding already starts at octet 112, after MBZ octets, and stays where it is.
 	 */
-	if (len > TW_TCRYPT_REFL_LEN)
-		memmove(pl + TW_TCRYPT_REFL_LEN, pl + TW_TCRYPT_SENDER_LEN,
-			len - TW_TCRYPT_REFL_LEN);
+	if (out > len)
+		memset(pl + len, 0, out - len);
+	if (!v->sym) {
+		size_t n = out - TW_TCRYPT_REFL_LEN < pad ? out - TW_TCRYPT_REFL_LEN : pad;
+
+		memmove(pl + TW_TCRYPT_REFL_LEN, pl + TW_TCRYPT_SENDER_LEN, n);
+	}
 
 	/* RFC 5357 §4.2.1: every MBZ octet MUST be zero; T3 and the HMAC are filled in later. */
 	memset(pl, 0, TW_TCRYPT_REFL_LEN);
@@ -69,11 +89,11 @@ tw_tcrypt_reflect_frame(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	size_t pl_len, need;
 	uint16_t udp_len;
 
-	need = (size_t)f->pl_off +
-	       (f->pl_len < TW_TCRYPT_REFL_LEN ? TW_TCRYPT_REFL_LEN : f->pl_len);
+	if (f->pl_len < TW_TCRYPT_SENDER_LEN)
+		return 0;
+	need = (size_t)f->pl_off + answer_len(f->pl_len, v);
 	/* The IP length fields must hold the answer. */
-	if (f->pl_len < TW_TCRYPT_SENDER_LEN || need > cap ||
-	    need - f->l4_off > UINT16_MAX - TW_WIRE_IPV6_HLEN)
+	if (need > cap || need - f->l4_off > UINT16_MAX - TW_WIRE_IPV6_HLEN)
 		return 0;
 	fv.ttl = f->ttl;
 	pl_len = tw_tcrypt_build_reflect(buf + f->pl_off, f->pl_len, cap - f->pl_off, &fv);

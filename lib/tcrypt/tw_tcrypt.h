@@ -284,6 +284,16 @@ struct tw_tcrypt_refl_fields {
 	uint32_t seq;		/* reflector sequence number */
 	uint16_t err_est;	/* reflector Error Estimate, host order */
 	uint8_t ttl;		/* received TTL / Hop Limit (Sender TTL) */
+	/*
+	 * RFC 6038 symmetrical size negotiated: the request is in the symmetrical format, its
+	 * Packet Padding already starts at octet 112 and stays there.
+	 */
+	bool sym;
+	/*
+	 * RFC 6038 reflect octets in the standard format: at least this many octets of the
+	 * request's padding come back from octet 112, the answer growing if it must.
+	 */
+	uint16_t reflect_len;
 };
 
 /*

@@ -140,6 +140,13 @@ struct tw_wire_refl_fields {
 	 */
 	bool l3_sw_verified;
 	bool l4_sw_verified;
+	/*
+	 * RFC 6038 reflect octets in the standard (not symmetrical) format: this many octets of
+	 * the request's Packet Padding (from payload octet 14) come back at the start of the
+	 * answer's Packet Padding (octet 41); the answer grows if it must. 0: padding stays where
+	 * it arrived (RFC 5357 §4.2.1).
+	 */
+	uint16_t reflect_len;
 };
 
 enum tw_wire_csum_mode {

@@ -176,13 +176,17 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 {
 	uint8_t *ip = buf + f->l3_off, *udp = buf + f->l4_off, *pl = buf + f->pl_off;
 	struct tw_test_sender_unauth snd;
-	size_t pl_len = f->pl_len, new_len;
+	size_t pl_len = f->pl_len, new_len, rl = v->reflect_len, avail;
 	uint16_t udp_len, old_hc;
 	uint32_t sum, old_sum = 0;
 	bool incr;
 
-	if (pl_len < TW_WIRE_REFL_UNAUTH_MIN)
-		pl_len = TW_WIRE_REFL_UNAUTH_MIN;
+	/* Octets to reflect come from the request: never more than it carries after its 14. */
+	avail = f->pl_len > TW_WIRE_SENDER_UNAUTH_MIN ? f->pl_len - TW_WIRE_SENDER_UNAUTH_MIN : 0;
+	if (rl > avail)
+		rl = avail;
+	if (pl_len < TW_WIRE_REFL_UNAUTH_MIN + rl)
+		pl_len = TW_WIRE_REFL_UNAUTH_MIN + rl;
 	new_len = (size_t)f->pl_off + pl_len;
 	if (new_len > cap || pl_len + TW_WIRE_UDP_HLEN > UINT16_MAX - TW_WIRE_IPV6_HLEN)
 		return 0;
@@ -196,11 +200,14 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	 * to 24 (an even shift keeps their sum), the length stays. Needs a checksum that was verified.
 	 */
 	incr = csum == TW_CSUM_SW && v->l4_sw_verified && old_hc != 0 &&
-	       f->pl_len >= TW_WIRE_REFL_UNAUTH_MIN;
+	       f->pl_len >= TW_WIRE_REFL_UNAUTH_MIN && rl == 0;
 	if (incr)
 		old_sum = tw_wire_sum(pl + 14, 26, (uint32_t)pl[40] << 8);
-	if (f->pl_len < TW_WIRE_REFL_UNAUTH_MIN)
-		memset(pl + f->pl_len, 0, TW_WIRE_REFL_UNAUTH_MIN - f->pl_len);
+	if (f->pl_len < pl_len)
+		memset(pl + f->pl_len, 0, pl_len - f->pl_len);
+	/* RFC 6038 §4.2: the octets to reflect move to the start of the answer's padding. */
+	if (rl > 0)
+		memmove(pl + TW_WIRE_REFL_UNAUTH_MIN, pl + TW_WIRE_SENDER_UNAUTH_MIN, rl);
 
 	/* RFC 5357 §4.2.1: reflector fields; MBZ octets MUST be zero; padding beyond is kept. */
 	tw_wr32(pl + TW_REFL_OFF_SEQ, v->seq);

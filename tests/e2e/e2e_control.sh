@@ -372,6 +372,24 @@ else
 	fail "SIGKILL: no ICMP port unreachable for the old test port"
 fi
 
+# 6a. RFC 6038 in every security mode, standard and symmetrical formats: the client's --check
+# verifies that the 16 octets it asked for come back at the start of the answer's padding, with
+# padding shorter than the answer's fixed part (the answer must grow) and longer.
+for m in unauthenticated authenticated encrypted mixed; do
+	for sym in "" --symmetrical; do
+		for pad in 60 200; do
+			what="RFC 6038 reflect octets, $m${sym:+, symmetrical}, padding $pad"
+			if cli "$client" --control --mode "$m" -k lab --passphrase twamp-lab-secret \
+				--reflect-octets 16 $sym -s "$pad" -c 100 -i 1ms --check 198.18.0.1 \
+				>"$TWR_LAB_RUN/r6038.txt" 2>&1; then
+				ok "$what"
+			else
+				fail "$what: $(grep -E '^check|twamp-client:' "$TWR_LAB_RUN/r6038.txt" | head -2)"
+			fi
+		done
+	done
+done
+
 # 6. tshark on an unauthenticated exchange, IPv4 then IPv6, captured on the client's interface.
 # tshark says "Capturing on" before its filter is in place: be sure with a sentinel datagram to
 # the discard port (exception path), which tshark_twamp.py leaves out of its checks.

@@ -895,7 +895,7 @@ test_session_unauth(void **state)
 		assert_int_equal(p.key.dport, 30000);
 		assert_int_equal(tw_refl_light(&x->c, b, BUF, &p, 0, RX_TS, ERREST, 5, &o),
 				 TW_V_EXC_NOT_TEST);
-		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, RX_TS, ERREST,
+		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, RX_TS, ERREST,
 							&o), TW_V_REFLECT);
 		check_answer(orig, len, b, &s, &o, fam == 4 ? 7 : 8, TW_CSUM_SW);
 		assert_int_equal(seq, fam == 4 ? 8 : 9);
@@ -906,9 +906,68 @@ test_session_unauth(void **state)
 	s.pl_len = 13;
 	len = build(b, &s, NULL);
 	assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
-	assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, RX_TS, ERREST, &o),
+	assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, RX_TS, ERREST, &o),
 			 TW_V_DROP_SHORT);
 	assert_int_equal(seq, 9);
+	free(orig);
+	free(b);
+	fix_free(x);
+}
+
+/*
+ * RFC 6038 reflect octets in the standard format: the first reflect_len octets of the request's
+ * padding (payload octet 14 on) come back at the start of the answer's padding (octet 41), the
+ * answer growing when the request is too short to hold them there; checksums stay right.
+ */
+static void
+test_session_reflect_octets(void **state)
+{
+	static const struct {
+		uint16_t pl_len, reflect_len, want_len, moved;
+	} rows[] = {
+		{ 60, 10, 60, 10 },	/* fits: same length */
+		{ 30, 10, 51, 10 },	/* grows to 41 + 10 */
+		{ 30, 40, 57, 16 },	/* only 16 octets after the 14 to reflect */
+		{ 60, 0, 60, 0 },	/* not negotiated: padding stays in place */
+	};
+	struct fix *x = fix_new(TW_CSUM_SW);
+	uint8_t *b = malloc(BUF), *orig = malloc(BUF);
+
+	(void)state;
+	assert_non_null(b);
+	assert_non_null(orig);
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+		struct tw_refl_out o = { 0 };
+		struct tw_wire_frame f;
+		struct tw_refl_pkt p;
+		struct spec s;
+		uint32_t seq = 0;
+		size_t len, pl_off;
+
+		spec_default(&s, 4);
+		s.dport = 30000;
+		s.pl_len = rows[i].pl_len;
+		len = build(b, &s, NULL);
+		memcpy(orig, b, BUF);
+		assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
+		pl_off = p.f.pl_off;
+		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq,
+							rows[i].reflect_len, RX_TS, ERREST, &o),
+				 TW_V_REFLECT);
+		assert_int_equal(o.len, pl_off + rows[i].want_len);
+		assert_int_equal(tw_wire_parse(b, o.len, false, &f), TW_PARSE_UDP);
+		assert_int_equal(f.pl_len, rows[i].want_len);
+		assert_true(tw_wire_udp_csum_ok(b, &f));
+		/* The Sender fields are the request's first 14 octets, wherever padding went. */
+		assert_memory_equal(b + pl_off + TW_REFL_OFF_SENDER_SEQ, orig + pl_off, 4);
+		if (rows[i].moved > 0)
+			assert_memory_equal(b + pl_off + 41, orig + pl_off + 14, rows[i].moved);
+		else
+			assert_memory_equal(b + pl_off + 41, orig + pl_off + 41, rows[i].pl_len - 41);
+		/* Stamping T3 keeps the checksum right too. */
+		tw_refl_stamp_tx(&x->c, b, &o, 0x0123456789abcdefULL);
+		assert_true(tw_wire_udp_csum_ok(b, &f));
+	}
 	free(orig);
 	free(b);
 	fix_free(x);
@@ -966,6 +1025,7 @@ main(void)
 		cmocka_unit_test(test_match_add_addr),
 		cmocka_unit_test(test_light_flag),
 		cmocka_unit_test(test_session_unauth),
+		cmocka_unit_test(test_session_reflect_octets),
 		cmocka_unit_test(test_verdict_names),
 	};
 

@@ -407,6 +407,34 @@ test_build_reflect_short(void **state)
 	}
 }
 
+/*
+ * RFC 6038: in the standard format the request's padding (from octet 48) comes back from octet
+ * 112; in the symmetrical format it already starts at 112 and stays.
+ */
+static void
+test_build_reflect_symmetrical(void **state)
+{
+	uint8_t buf[MAX_PL], orig[MAX_PL];
+	const size_t len = 160;
+
+	(void)state;
+	for (int sym = 0; sym <= 1; sym++) {
+		struct tw_tcrypt_refl_fields f = { .seq = 3, .rx_ts = 5, .err_est = 1, .ttl = 9,
+						   .sym = sym };
+
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (uint8_t)i;
+		memcpy(orig, buf, sizeof(buf));
+		assert_int_equal(tw_tcrypt_build_reflect(buf, len, sizeof(buf), &f), len);
+		if (sym)
+			assert_memory_equal(buf + 112, orig + 112, len - 112);
+		else
+			assert_memory_equal(buf + 112, orig + 48, len - 112);
+		assert_int_equal(buf[TW_TCRYPT_REFL_OFF_SENDER_TTL], 9);
+		assert_memory_equal(buf + TW_TCRYPT_REFL_OFF_SENDER_SEQ, orig, 4);
+	}
+}
+
 /* A handful of sessions covering every mode and flag, on different keys. */
 static void
 make_sessions(struct tw_tcrypt_sess *s, size_t n)
@@ -724,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_burst_vectors),
 		cmocka_unit_test(test_reflect_vectors),
 		cmocka_unit_test(test_build_reflect_short),
+		cmocka_unit_test(test_build_reflect_symmetrical),
 		cmocka_unit_test(test_burst_equals_ref),
 		cmocka_unit_test(test_tamper_every_octet),
 		cmocka_unit_test(test_short),
