@@ -227,7 +227,12 @@ cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
 		ctl.st.refused_address++;
 		return;
 	}
-	if (ctl.nb_sessions >= c->control_max_sessions) {
+	/*
+	 * A stopped session stays here for its Timeout after lib/ctrl has let go of it (RFC 5938
+	 * Stop-N, then a new request), so the connection's own array is checked too.
+	 */
+	if (ctl.nb_sessions >= c->control_max_sessions ||
+	    conn->nb_sess >= c->control_max_sessions_per_conn) {
 		ans->accept = TW_CTRL_ACCEPT_TEMP_LIMIT;
 		ctl.st.refused_limit++;
 		return;
@@ -663,6 +668,12 @@ twr_ctrl_poll(struct twr_app *app, bool housekeep)
 		struct tw_ctrl_out out = conn_out(conn);
 
 		conn_touch(conn, now);
+		/*
+		 * Edge-triggered epoll reports a readable socket once: input left unread while the
+		 * peer was not reading its answers (backpressure) is picked up here.
+		 */
+		if (!conn->dead && tw_ctrl_srv_closed(conn->srv) == TW_CTRL_OPEN)
+			conn_read(conn, now);
 		if (tw_ctrl_srv_deadline(conn->srv) <= now) {
 			tw_ctrl_srv_tick(conn->srv, now, &out);
 			conn->out_len = out.len;
