@@ -341,6 +341,7 @@ out_workers:
 	rte_free(twr.match);
 	rte_free(twr.clock_pub);
 	rte_eal_cleanup();
+	tw_conf_wipe_keys(&conf);	/* the shared secrets outlive nothing */
 	for (int i = 0; i < eargc; i++)
 		free(eargv_owned[i]);
 	free(eargv_owned);
