@@ -33,6 +33,8 @@ struct tw_ctrl_cli {
 	struct conn c;
 	struct tw_ctrl_cli_conf conf;		/* conf.secret points to secret below */
 	uint8_t secret[TW_CTRL_SECRET_MAX];
+	uint8_t ike_secret[TW_CTRL_SECRET_MAX];	/* conf.ike.secret points here */
+	int server_accept;			/* Server-Start Accept, -1 before */
 	enum tw_ctrl_cli_state state;
 	bool armed;				/* t_step set by the first input() or tick() */
 	uint64_t t_step;
@@ -55,6 +57,41 @@ tw_ctrl_cli_conf_defaults(struct tw_ctrl_cli_conf *c)
 	c->step_timeout_ns = 30ULL * NSEC_PER_SEC;
 }
 
+/* force_mode: 0, one allowed security mode, or 128 alone or with one allowed 2/4/8 (ike). */
+static bool
+force_ok(const struct tw_ctrl_cli_conf *conf)
+{
+	uint32_t f = conf->force_mode, sec = f & ~(uint32_t)TW_CTRL_MODE_IKEV2;
+
+	if (f == 0)
+		return true;
+	if ((sec & (sec - 1)) != 0 || (sec & ~conf->modes) != 0)
+		return false;
+	if (!(f & TW_CTRL_MODE_IKEV2))
+		return sec != 0;
+	return conf->ike.enable && (sec == 0 || (sec & TW_CTRL_MODE_CIPHER_CONTROL) != 0);
+}
+
+/* RFC 7717 settings: a secret, two non-zero SPIs that fit the layout, a mode to use them in. */
+static bool
+ike_ok(const struct tw_ctrl_cli_conf *conf)
+{
+	const struct tw_ctrl_cli_ike *k = &conf->ike;
+	uint8_t keyid[TW_CTRL_KEYID_LEN], tail = 0;
+
+	if ((unsigned int)k->layout > TW_CTRL_SPI_4_4)
+		return false;
+	if (!k->enable)
+		return true;
+	if (k->secret == NULL || k->secret_len == 0 || k->secret_len > TW_CTRL_SECRET_MAX ||
+	    (conf->modes & TW_CTRL_MODE_CIPHER_CONTROL) == 0)
+		return false;
+	for (size_t i = tw_ctrl_spi_len(k->layout); i < sizeof(k->spi_i); i++)
+		tail |= k->spi_i[i] | k->spi_r[i];
+	ike_keyid_encode(k->layout, k->spi_i, k->spi_r, keyid);
+	return tail == 0 && ike_keyid_check(k->layout, keyid, true) == 0;
+}
+
 struct tw_ctrl_cli *
 tw_ctrl_cli_new(const struct tw_ctrl_cli_conf *conf, void *arg)
 {
@@ -62,10 +99,7 @@ tw_ctrl_cli_new(const struct tw_ctrl_cli_conf *conf, void *arg)
 	size_t cap;
 
 	if (conf == NULL || (conf->modes & ~(uint32_t)TW_CTRL_MODE_SECURITY) != 0 ||
-	    conf->modes == 0 ||
-	    (conf->force_mode != 0 &&
-	     ((conf->force_mode & (conf->force_mode - 1)) != 0 ||
-	      (conf->force_mode & ~conf->modes) != 0)) ||
+	    conf->modes == 0 || !force_ok(conf) || !ike_ok(conf) ||
 	    (conf->features & ~(uint32_t)TW_CTRL_MODE_FEATURES) != 0 ||
 	    conf->max_count < TW_CTRL_COUNT_MIN || conf->max_sessions == 0 ||
 	    conf->max_sessions > TW_CTRL_MAX_SESSIONS || conf->ops.random == NULL ||
@@ -96,6 +130,10 @@ tw_ctrl_cli_new(const struct tw_ctrl_cli_conf *conf, void *arg)
 	if (conf->secret_len > 0)
 		memcpy(c->secret, conf->secret, conf->secret_len);
 	c->conf.secret = c->secret;
+	if (conf->ike.enable)
+		memcpy(c->ike_secret, conf->ike.secret, conf->ike.secret_len);
+	c->conf.ike.secret = c->ike_secret;
+	c->server_accept = -1;
 	c->state = TW_CTRL_CLI_GREETING;
 	c->c.arg = arg;
 	c->c.event = conf->ops.event;
@@ -164,8 +202,29 @@ pick_mode(struct tw_ctrl_cli *c, const struct tw_ctrl_greeting *g, bool *count_b
 		TW_CTRL_MODE_ENCRYPTED, TW_CTRL_MODE_AUTH, TW_CTRL_MODE_MIXED, TW_CTRL_MODE_UNAUTH,
 	};
 	uint32_t cand = g->modes & c->conf.modes & TW_CTRL_MODE_SECURITY;
+	uint32_t force = c->conf.force_mode;
+	bool want_ike = c->conf.ike.enable && (force == 0 || (force & TW_CTRL_MODE_IKEV2));
 
 	*count_bad = false;
+	/* RFC 7717 §5.3: a client with an IKEv2 SA "SHOULD" answer a greeting offering 128 with
+	 * 128 | one of 2, 4, 8, whose secret is then the IKEv2-derived one (PBKDF2 as usual). */
+	if (want_ike && (g->modes & TW_CTRL_MODE_IKEV2)) {
+		uint32_t ic = cand & TW_CTRL_MODE_CIPHER_CONTROL;
+
+		if (force & TW_CTRL_MODE_SECURITY)
+			ic &= force;
+		if (ic != 0 && (g->count < TW_CTRL_COUNT_MIN || g->count > c->conf.max_count)) {
+			*count_bad = true;
+			ic = 0;
+		}
+		for (size_t i = 0; ic != 0 && i < sizeof(order) / sizeof(order[0]); i++) {
+			if (ic & order[i])
+				return TW_CTRL_MODE_IKEV2 | order[i];
+		}
+	}
+	/* Forced 128 and no way to use it: no common mode. */
+	if (force & TW_CTRL_MODE_IKEV2)
+		return 0;
 	if (c->conf.secret_len == 0)
 		cand &= TW_CTRL_MODE_UNAUTH;
 	if ((cand & TW_CTRL_MODE_CIPHER_CONTROL) &&
@@ -215,13 +274,21 @@ handle_greeting(struct tw_ctrl_cli *c, uint64_t now, struct tw_ctrl_out *out)
 	if (c->c.cipher) {
 		/* RFC 4656 §3.1: the client makes both session keys and its IV at random, and
 		 * proves it knows the secret by encrypting the server's Challenge with them. */
-		memcpy(m.keyid, c->conf.keyid, sizeof(m.keyid));
+		if (sec & TW_CTRL_MODE_IKEV2)
+			ike_keyid_encode(c->conf.ike.layout, c->conf.ike.spi_i, c->conf.ike.spi_r,
+					 m.keyid);
+		else
+			memcpy(m.keyid, c->conf.keyid, sizeof(m.keyid));
 		memcpy(tok.challenge, g.challenge, sizeof(tok.challenge));
 		if (c->conf.ops.random(c->c.arg, tok.keys.aes, sizeof(tok.keys.aes)) != 0 ||
 		    c->conf.ops.random(c->c.arg, tok.keys.hmac, sizeof(tok.keys.hmac)) != 0 ||
 		    c->conf.ops.random(c->c.arg, m.client_iv, sizeof(m.client_iv)) != 0)
 			rc = -EIO;
-		if (rc == 0)
+		/* RFC 7717: PBKDF2 runs on PRF(SK_d, "IPPM") as on a passphrase. */
+		if (rc == 0 && (sec & TW_CTRL_MODE_IKEV2))
+			rc = tw_ctrl_derive_key(c->ike_secret, c->conf.ike.secret_len, g.salt,
+						g.count, key);
+		else if (rc == 0)
 			rc = tw_ctrl_derive_key(c->secret, c->conf.secret_len, g.salt, g.count,
 						key);
 		if (rc == 0)
@@ -257,6 +324,7 @@ handle_server_start(struct tw_ctrl_cli *c)
 	uint8_t *b = c->c.rx;
 
 	ev.accept = b[15];
+	c->server_accept = b[15];
 	if (ev.accept != TW_CTRL_ACCEPT_OK) {
 		conn_emit(&c->c, &ev);
 		cli_fail(c, TW_CTRL_CLOSE_REFUSED);
@@ -770,6 +838,12 @@ uint32_t
 tw_ctrl_cli_mode(const struct tw_ctrl_cli *c)
 {
 	return c->c.mode;
+}
+
+int
+tw_ctrl_cli_server_accept(const struct tw_ctrl_cli *c)
+{
+	return c->server_accept;
 }
 
 uint64_t

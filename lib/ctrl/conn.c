@@ -236,6 +236,8 @@ tw_ctrl_refuse_str(enum tw_ctrl_refuse r)
 		[TW_CTRL_REFUSE_START_EMPTY] = "start-empty",
 		[TW_CTRL_REFUSE_START_N] = "start-n",
 		[TW_CTRL_REFUSE_STOP_N] = "stop-n",
+		[TW_CTRL_REFUSE_SPI] = "spi",
+		[TW_CTRL_REFUSE_NO_SA] = "no-sa",
 	};
 
 	if ((unsigned int)r >= TW_CTRL_REFUSE_MAX || names[r] == NULL)
@@ -253,4 +255,42 @@ tw_ctrl_test_mode(uint32_t mode)
 	if (mode & TW_CTRL_MODE_AUTH)
 		return TW_CTRL_TEST_AUTH;
 	return TW_CTRL_TEST_OPEN;
+}
+
+size_t
+tw_ctrl_spi_len(enum tw_ctrl_spi_layout layout)
+{
+	return layout == TW_CTRL_SPI_4_4 ? 4 : 8;
+}
+
+void
+ike_keyid_encode(enum tw_ctrl_spi_layout layout, const uint8_t *spi_i, const uint8_t *spi_r,
+		 uint8_t keyid[TW_CTRL_KEYID_LEN])
+{
+	size_t n = tw_ctrl_spi_len(layout);
+
+	memset(keyid, 0, TW_CTRL_KEYID_LEN);
+	memcpy(keyid, spi_i, n);
+	memcpy(keyid + n, spi_r, n);
+}
+
+int
+ike_keyid_check(enum tw_ctrl_spi_layout layout, const uint8_t keyid[TW_CTRL_KEYID_LEN],
+		bool strict_tail)
+{
+	size_t n = tw_ctrl_spi_len(layout);
+	uint8_t zi = 0, zr = 0, tail = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		zi |= keyid[i];
+		zr |= keyid[n + i];
+	}
+	for (size_t i = 2 * n; strict_tail && i < TW_CTRL_KEYID_LEN; i++)
+		tail |= keyid[i];
+	/*
+	 * RFC 7296 §3.1: an established IKE SA has two non-zero SPIs. Octets past the SPIs: a
+	 * sender MUST set them to zero, a server MUST ignore them (draft-ietf-ippm-ipsec §5.3), so
+	 * only a sender's own Key ID is held to them (strict_tail).
+	 */
+	return zi == 0 || zr == 0 || tail != 0 ? -EINVAL : 0;
 }

@@ -58,6 +58,13 @@ void conn_emit_sids(struct conn *c, enum tw_ctrl_event_type type, uint8_t accept
 /* Record the reason (first one wins) and emit TW_CTRL_EV_CLOSE. */
 void conn_close(struct conn *c, enum tw_ctrl_close why);
 
+/* RFC 7717 Key ID: the two SPIs per layout, the rest zero. */
+void ike_keyid_encode(enum tw_ctrl_spi_layout layout, const uint8_t *spi_i, const uint8_t *spi_r,
+		      uint8_t keyid[TW_CTRL_KEYID_LEN]);
+/* @return 0, or -EINVAL for a zero SPI or a non-zero octet after the SPIs. */
+int ike_keyid_check(enum tw_ctrl_spi_layout layout, const uint8_t keyid[TW_CTRL_KEYID_LEN],
+		    bool strict_tail);
+
 static inline bool
 out_room(const struct tw_ctrl_out *o, size_t n)
 {

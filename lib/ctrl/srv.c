@@ -79,6 +79,13 @@ all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
+/* The greeting's Modes: conf.modes, plus 128 when RFC 7717 is on. */
+static uint32_t
+offered_modes(const struct tw_ctrl_srv *s)
+{
+	return s->conf.modes | (s->conf.ike.enable ? (uint32_t)TW_CTRL_MODE_IKEV2 : 0);
+}
+
 struct tw_ctrl_srv *
 tw_ctrl_srv_new(const struct tw_ctrl_srv_conf *conf, const struct tw_ctrl_addr *peer,
 		const struct tw_ctrl_addr *local, void *arg)
@@ -93,7 +100,12 @@ tw_ctrl_srv_new(const struct tw_ctrl_srv_conf *conf, const struct tw_ctrl_addr *
 	    conf->count < TW_CTRL_COUNT_MIN || (conf->count & (conf->count - 1)) != 0 ||
 	    conf->max_sessions == 0 || conf->max_sessions > TW_CTRL_MAX_SESSIONS ||
 	    conf->ops.random == NULL || conf->ops.session_request == NULL ||
-	    ((conf->modes & TW_CTRL_MODE_CIPHER_CONTROL) && conf->ops.key_lookup == NULL)) {
+	    ((conf->modes & TW_CTRL_MODE_CIPHER_CONTROL) && conf->ops.key_lookup == NULL &&
+	     !conf->ike.enable) ||
+	    (unsigned int)conf->ike.layout > TW_CTRL_SPI_4_4 ||
+	    /* RFC 7717 mode 128 goes with 2, 4 or 8 only, and needs the IKE key provider. */
+	    (conf->ike.enable && ((conf->modes & TW_CTRL_MODE_CIPHER_CONTROL) == 0 ||
+				  conf->ops.ike_lookup == NULL))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -185,7 +197,7 @@ tw_ctrl_srv_start(struct tw_ctrl_srv *s, uint64_t now, struct tw_ctrl_out *out)
 		srv_fail(s, TW_CTRL_CLOSE_INTERNAL);
 		return -EIO;
 	}
-	g.modes = s->conf.modes;
+	g.modes = offered_modes(s);
 	memcpy(g.challenge, s->challenge, sizeof(g.challenge));
 	memcpy(g.salt, s->salt, sizeof(g.salt));
 	g.count = s->conf.count;
@@ -291,9 +303,17 @@ finish_setup(struct tw_ctrl_srv *s, int status, const uint8_t *secret, size_t se
 	bool known = status == 0;
 	bool ok;
 
-	if ((status != 0 && status != -ENOENT) || (known && secret_len > TW_CTRL_SECRET_MAX)) {
+	if ((status != 0 && status != -ENOENT) || (known && secret_len > TW_CTRL_SECRET_MAX) ||
+	    (known && secret_len == 0 && (s->c.mode & TW_CTRL_MODE_IKEV2))) {
 		refuse_setup(s, TW_CTRL_ACCEPT_INTERNAL, TW_CTRL_REFUSE_KEY_ERROR,
 			     TW_CTRL_CLOSE_INTERNAL, out);
+		return;
+	}
+	/* RFC 7717 §5.3: no IKEv2 SA for the SPIs -> Accept 6. The Accept value itself tells
+	 * the client, so there is no point in hiding it behind a PBKDF2 run. */
+	if (!known && (s->c.mode & TW_CTRL_MODE_IKEV2)) {
+		refuse_setup(s, TW_CTRL_ACCEPT_NO_SA, TW_CTRL_REFUSE_NO_SA, TW_CTRL_CLOSE_AUTH,
+			     out);
 		return;
 	}
 	/* An unknown KeyID costs the same PBKDF2 and decryption as a known one, so the answer's
@@ -329,7 +349,9 @@ handle_setup(struct tw_ctrl_srv *s, uint64_t now, struct tw_ctrl_out *out)
 	struct tw_ctrl_setup m;
 	uint8_t secret[TW_CTRL_SECRET_MAX];
 	size_t secret_len = sizeof(secret);
+	size_t spi_len;
 	uint32_t sec;
+	bool ike;
 	int rc;
 
 	tw_ctrl_setup_decode(s->c.rx, s->c.rx_len, &m);
@@ -342,7 +364,12 @@ handle_setup(struct tw_ctrl_srv *s, uint64_t now, struct tw_ctrl_out *out)
 	}
 	/* Exactly one security mode, and nothing the greeting did not offer. */
 	sec = m.mode & TW_CTRL_MODE_SECURITY;
-	if ((sec & (sec - 1)) != 0 || sec == 0 || (m.mode & ~s->conf.modes) != 0) {
+	ike = (m.mode & TW_CTRL_MODE_IKEV2) != 0;
+	if ((sec & (sec - 1)) != 0 || sec == 0 || (m.mode & ~offered_modes(s)) != 0 ||
+	    /* RFC 7717: 128 derives the secret of modes 2, 4, 8; with 1 there is no secret. */
+	    (ike && (sec & TW_CTRL_MODE_CIPHER_CONTROL) == 0) ||
+	    /* ike on, no passphrase store: only 128|2, 128|4, 128|8 carry a secret. */
+	    (!ike && (sec & TW_CTRL_MODE_CIPHER_CONTROL) && s->conf.ops.key_lookup == NULL)) {
 		refuse_setup(s, TW_CTRL_ACCEPT_NOT_SUPPORTED, TW_CTRL_REFUSE_MODE,
 			     TW_CTRL_CLOSE_MODE, out);
 		goto out;
@@ -356,7 +383,19 @@ handle_setup(struct tw_ctrl_srv *s, uint64_t now, struct tw_ctrl_out *out)
 	}
 	memcpy(s->token, m.token, sizeof(s->token));
 	memcpy(s->client_iv, m.client_iv, sizeof(s->client_iv));
-	rc = s->conf.ops.key_lookup(s->c.arg, m.keyid, secret, &secret_len);
+	if (ike) {
+		/* Key ID = SPIi | SPIr | zeros in the configured layout (docs/control.rst). */
+		spi_len = tw_ctrl_spi_len(s->conf.ike.layout);
+		if (ike_keyid_check(s->conf.ike.layout, m.keyid, false) != 0) {
+			refuse_setup(s, TW_CTRL_ACCEPT_NOT_SUPPORTED, TW_CTRL_REFUSE_SPI,
+				     TW_CTRL_CLOSE_AUTH, out);
+			goto out;
+		}
+		rc = s->conf.ops.ike_lookup(s->c.arg, m.keyid, m.keyid + spi_len, spi_len, secret,
+					    &secret_len);
+	} else {
+		rc = s->conf.ops.key_lookup(s->c.arg, m.keyid, secret, &secret_len);
+	}
 	if (rc == -EINPROGRESS) {
 		s->state = TW_CTRL_SRV_KEY_WAIT;
 		goto out;

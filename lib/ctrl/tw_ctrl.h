@@ -91,6 +91,9 @@ enum tw_ctrl_refuse {
 	TW_CTRL_REFUSE_START_EMPTY,		/* Start-Sessions with no session left to start */
 	TW_CTRL_REFUSE_START_N,			/* Start-N: unknown, started or repeated SID */
 	TW_CTRL_REFUSE_STOP_N,			/* Stop-N-Sessions: unknown SID */
+	/* Server-Start, RFC 7717 mode 128 (appended: earlier values keep their numbers) */
+	TW_CTRL_REFUSE_SPI,			/* Key ID: zero SPI or non-zero octets after them */
+	TW_CTRL_REFUSE_NO_SA,			/* ike_lookup does not know the IKEv2 SA (Accept 6) */
 	TW_CTRL_REFUSE_MAX,
 };
 
@@ -133,7 +136,19 @@ struct tw_ctrl_event {
 	const uint8_t (*sids)[TW_CTRL_SID_LEN];	/* valid during the callback only */
 };
 
-/* TWAMP-Test security that a negotiated Mode implies (RFC 5618: mixed tests are open). */
+/*
+ * RFC 7717 (draft-ietf-ippm-ipsec) mode 128: where the SPIs of the IKEv2 SA sit in the
+ * Set-Up-Response Key ID. IKEv2 SPIs are 8 octets (RFC 7296 §3.1), the draft says 4.
+ */
+enum tw_ctrl_spi_layout {
+	TW_CTRL_SPI_8_8 = 0,			/* SPIi (8) then SPIr (8): octets 0-15, rest zero */
+	TW_CTRL_SPI_4_4,			/* draft §5.3: SPIi (4) then SPIr (4), rest zero */
+};
+/* SPI length of a layout: 8 or 4. */
+size_t tw_ctrl_spi_len(enum tw_ctrl_spi_layout layout);
+
+/* TWAMP-Test security that a negotiated Mode implies (RFC 5618: mixed tests are open; RFC 7717:
+ * bit 128 changes only where the shared secret comes from, 130/132/136 test as 2/4/8). */
 enum tw_ctrl_test_mode {
 	TW_CTRL_TEST_OPEN,
 	TW_CTRL_TEST_AUTH,
@@ -196,6 +211,16 @@ struct tw_ctrl_srv_ops {
 	 */
 	int (*key_lookup)(void *arg, const uint8_t keyid[TW_CTRL_KEYID_LEN], uint8_t *secret,
 			  size_t *secret_len);
+	/*
+	 * RFC 7717 mode 128 (conf.ike.enable): the shared secret PRF(SK_d, "IPPM") of the IKEv2
+	 * SA named by the SPIs of the Key ID, spi_len octets each (8, or 4 with TW_CTRL_SPI_4_4).
+	 * Same contract as key_lookup: copy at most *secret_len octets, set *secret_len.
+	 * @return 0 found, -ENOENT no such SA (Server-Start Accept 6), -EINPROGRESS answer later
+	 *         through tw_ctrl_srv_key_result() (status -ENOENT then means Accept 6 too),
+	 *         other -errno: failure (Accept 2).
+	 */
+	int (*ike_lookup)(void *arg, const uint8_t *spi_i, const uint8_t *spi_r, size_t spi_len,
+			  uint8_t *secret, size_t *secret_len);
 	/* Decide one valid Request-TW-Session; ans arrives preset to accept. */
 	void (*session_request)(void *arg, const struct tw_ctrl_session_req *req,
 				struct tw_ctrl_session_answer *ans);
@@ -216,11 +241,20 @@ struct tw_ctrl_srv_conf {
 	uint8_t sid_ipv4[4];			/* IPv4 for SIDs of IPv6 sessions (0: use IPv6) */
 	bool allow_third_party;			/* Sender Address may differ from the peer */
 	bool lenient_mbz;			/* count non-zero MBZ but do not refuse */
+	/*
+	 * RFC 7717: offer Modes bit 128 (IKEv2-derived shared secret) in the greeting. Needs
+	 * ops.ike_lookup and at least one of 2, 4, 8 in modes (128 itself never goes in modes).
+	 * With ike on, ops.key_lookup may be NULL: plain 2/4/8 are then refused (Accept 3).
+	 */
+	struct tw_ctrl_srv_ike {
+		bool enable;
+		enum tw_ctrl_spi_layout layout;
+	} ike;
 	struct tw_ctrl_srv_ops ops;
 };
 
 /* Defaults: modes 1|2|4|8|16|32|64, count 1024, 16 sessions, padding 9000, step 30 s,
- * SERVWAIT and REFWAIT 900 s (RFC 5357 §3.1, §4.2). ops are left NULL. */
+ * SERVWAIT and REFWAIT 900 s (RFC 5357 §3.1, §4.2), ike off (layout 8+8). ops are left NULL. */
 void tw_ctrl_srv_conf_defaults(struct tw_ctrl_srv_conf *c);
 
 enum tw_ctrl_srv_state {
@@ -268,8 +302,9 @@ int tw_ctrl_srv_input(struct tw_ctrl_srv *s, const uint8_t *in, size_t len, uint
 		      struct tw_ctrl_out *out);
 
 /*
- * Answer a key_lookup that returned -EINPROGRESS: status 0 with the secret, -ENOENT, or another
- * -errno. Octets that arrived meanwhile are then processed.
+ * Answer a key_lookup or ike_lookup that returned -EINPROGRESS: status 0 with the secret, -ENOENT
+ * (unknown KeyID: Accept 1; unknown IKEv2 SA: Accept 6), or another -errno (Accept 2). Octets
+ * that arrived meanwhile are then processed.
  * @return as tw_ctrl_srv_input(); -EINVAL if no lookup is pending.
  */
 int tw_ctrl_srv_key_result(struct tw_ctrl_srv *s, int status, const uint8_t *secret,
@@ -313,9 +348,27 @@ struct tw_ctrl_cli_ops {
 	void (*event)(void *arg, const struct tw_ctrl_event *ev);	/* may be NULL */
 };
 
+/*
+ * RFC 7717 mode 128 on the client: the application asks its key provider (the IPsec layer)
+ * for the IKEv2 SA towards the server before connecting, and hands over its SPIs and the
+ * derived secret PRF(SK_d, "IPPM"). In the 4+4 layout only spi_i[0..3] and spi_r[0..3] are
+ * used; their octets 4-7 must be zero.
+ */
+struct tw_ctrl_cli_ike {
+	bool enable;				/* SPIs + secret supplied: prefer 128|sec */
+	enum tw_ctrl_spi_layout layout;		/* must match the server's */
+	uint8_t spi_i[8];			/* network order, as in the IKE header */
+	uint8_t spi_r[8];
+	const uint8_t *secret;			/* copied by tw_ctrl_cli_new() */
+	size_t secret_len;			/* 1..TW_CTRL_SECRET_MAX */
+};
+
 struct tw_ctrl_cli_conf {
 	uint32_t modes;				/* security modes allowed (1, 2, 4, 8) */
-	uint32_t force_mode;			/* 0: strongest allowed and offered */
+	/* 0: strongest allowed and offered (128|sec first when ike.enable and 128 offered).
+	 * One of 1, 2, 4, 8; or 128, alone (any allowed 2/4/8) or with one of 2, 4, 8, which
+	 * needs ike.enable. Without 128, ike is not used. */
+	uint32_t force_mode;
 	uint32_t features;			/* 16|32|64 wanted, used where offered */
 	uint32_t max_count;			/* refuse costlier PBKDF2 (default 32768) */
 	uint32_t max_sessions;			/* session slots, 1..TW_CTRL_MAX_SESSIONS */
@@ -323,6 +376,7 @@ struct tw_ctrl_cli_conf {
 	uint8_t keyid[TW_CTRL_KEYID_LEN];	/* zero-padded (RFC 4656 §3.1) */
 	const uint8_t *secret;			/* copied by tw_ctrl_cli_new() */
 	size_t secret_len;			/* 0: modes 2, 4, 8 are not possible */
+	struct tw_ctrl_cli_ike ike;		/* RFC 7717; off by default */
 	struct tw_ctrl_cli_ops ops;
 };
 
@@ -412,6 +466,8 @@ void tw_ctrl_cli_close(struct tw_ctrl_cli *c);
 enum tw_ctrl_close tw_ctrl_cli_closed(const struct tw_ctrl_cli *c);
 enum tw_ctrl_cli_state tw_ctrl_cli_state(const struct tw_ctrl_cli *c);
 uint32_t tw_ctrl_cli_mode(const struct tw_ctrl_cli *c);
+/* Server-Start Accept (enum tw_ctrl_accept, 6 = no such IKEv2 SA), -1 before it arrived. */
+int tw_ctrl_cli_server_accept(const struct tw_ctrl_cli *c);
 /* Server-Start Start-Time (NTP), 0 before it arrived. */
 uint64_t tw_ctrl_cli_server_start_time(const struct tw_ctrl_cli *c);
 int tw_ctrl_cli_keys(const struct tw_ctrl_cli *c, struct tw_ctrl_keys *keys);

@@ -37,7 +37,7 @@ enum tw_ctrl_mode {
 	TW_CTRL_MODE_ISC = 16,			/* RFC 5938 individual session control */
 	TW_CTRL_MODE_REFLECT_OCTETS = 32,	/* RFC 6038 §4.2 */
 	TW_CTRL_MODE_SYMMETRICAL = 64,		/* RFC 6038 §4.3 */
-	TW_CTRL_MODE_IKEV2 = 128,		/* RFC 7717: not implemented by lib/ctrl */
+	TW_CTRL_MODE_IKEV2 = 128,		/* RFC 7717: conf.ike, never in conf.modes */
 	TW_CTRL_MODE_DSCP_ECN = 256,		/* RFC 7750: not implemented by lib/ctrl */
 
 	TW_CTRL_MODE_SECURITY = 1 | 2 | 4 | 8,

@@ -98,6 +98,15 @@ struct env {
 	uint16_t answer_port;		/* 0: keep the preset */
 	unsigned int requests;
 	struct tw_ctrl_session_req last_req;
+	/* RFC 7717 fake key provider: one IKEv2 SA */
+	enum key_mode ike_mode;
+	uint8_t ike_spi_i[8];
+	uint8_t ike_spi_r[8];
+	size_t ike_spi_len;
+	const uint8_t *ike_secret;
+	size_t ike_secret_len;
+	unsigned int ike_lookups;
+	size_t ike_last_spi_len;
 };
 
 static int
@@ -121,6 +130,27 @@ cb_key(void *arg, const uint8_t keyid[TW_CTRL_KEYID_LEN], uint8_t *secret, size_
 	assert_true(*len >= e->secret_len);
 	memcpy(secret, e->secret, e->secret_len);
 	*len = e->secret_len;
+	return 0;
+}
+
+static int
+cb_ike(void *arg, const uint8_t *spi_i, const uint8_t *spi_r, size_t spi_len, uint8_t *secret,
+       size_t *len)
+{
+	struct env *e = arg;
+
+	e->ike_lookups++;
+	e->ike_last_spi_len = spi_len;
+	if (e->ike_mode == KEY_ASYNC)
+		return -EINPROGRESS;
+	if (e->ike_mode == KEY_FAIL)
+		return -EIO;
+	if (spi_len != e->ike_spi_len || memcmp(spi_i, e->ike_spi_i, spi_len) != 0 ||
+	    memcmp(spi_r, e->ike_spi_r, spi_len) != 0)
+		return -ENOENT;
+	assert_true(*len >= e->ike_secret_len);
+	memcpy(secret, e->ike_secret, e->ike_secret_len);
+	*len = e->ike_secret_len;
 	return 0;
 }
 
@@ -2331,6 +2361,493 @@ test_client_replies(void **state)
 	ch_free(h);
 }
 
+
+/* ---------------------------------------------------------------------------------------------
+ * RFC 7717 (draft-ietf-ippm-ipsec-06) mode 128: IKEv2-derived shared secret
+ * ------------------------------------------------------------------------------------------- */
+
+/* The IKEv2 SA both sides know: SPIs as in an IKE header, and PRF(SK_d, "IPPM") (an opaque
+ * 32-octet value here: where it comes from is the key provider's business). */
+static const uint8_t ike_spi_i[8] = { 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x70, 0x81 };
+static const uint8_t ike_spi_r[8] = { 0x92, 0xa3, 0xb4, 0xc5, 0xd6, 0xe7, 0xf8, 0x09 };
+static const uint8_t ike_spi4_i[8] = { 0xde, 0xad, 0xbe, 0xef };
+static const uint8_t ike_spi4_r[8] = { 0xca, 0xfe, 0xf0, 0x0d };
+static const uint8_t ike_secret[32] = {
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+	0xff, 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78, 0x87, 0x96, 0xa5, 0xb4, 0xc3, 0xd2,
+	0xe1, 0xf0,
+};
+
+/* Server side: ike on with the layout, the provider knowing the SA of that layout. */
+static void
+sh_ike(struct sh *h, enum tw_ctrl_spi_layout layout)
+{
+	bool four = layout == TW_CTRL_SPI_4_4;
+
+	h->conf.ike.enable = true;
+	h->conf.ike.layout = layout;
+	h->conf.ops.ike_lookup = cb_ike;
+	h->env.ike_spi_len = four ? 4 : 8;
+	memcpy(h->env.ike_spi_i, four ? ike_spi4_i : ike_spi_i, 8);
+	memcpy(h->env.ike_spi_r, four ? ike_spi4_r : ike_spi_r, 8);
+	h->env.ike_secret = ike_secret;
+	h->env.ike_secret_len = sizeof(ike_secret);
+}
+
+/* Client side: SPIs and secret of the same SA, from the (fake) key provider. */
+static void
+ch_ike(struct ch *h, enum tw_ctrl_spi_layout layout)
+{
+	bool four = layout == TW_CTRL_SPI_4_4;
+
+	h->conf.ike.enable = true;
+	h->conf.ike.layout = layout;
+	memcpy(h->conf.ike.spi_i, four ? ike_spi4_i : ike_spi_i, 8);
+	memcpy(h->conf.ike.spi_r, four ? ike_spi4_r : ike_spi_r, 8);
+	h->conf.ike.secret = ike_secret;
+	h->conf.ike.secret_len = sizeof(ike_secret);
+}
+
+struct ike_pair_row {
+	const char *why;
+	uint32_t offered;			/* conf.modes (128 added by conf.ike) */
+	uint32_t cli_modes;
+	uint32_t force;
+	enum tw_ctrl_spi_layout layout;
+	uint32_t want_mode;
+	enum tw_ctrl_test_mode test;
+};
+
+static const struct ike_pair_row ike_pair_rows[] = {
+	{ "130, 8+8", 1 | 2, 15, 0, TW_CTRL_SPI_8_8, 130, TW_CTRL_TEST_AUTH },
+	{ "132, 8+8", 15, 15, 0, TW_CTRL_SPI_8_8, 132, TW_CTRL_TEST_ENCRYPTED },
+	{ "136, 8+8", 1 | 8, 15, 0, TW_CTRL_SPI_8_8, 136, TW_CTRL_TEST_OPEN },
+	{ "130, 4+4", 2, 15, 0, TW_CTRL_SPI_4_4, 130, TW_CTRL_TEST_AUTH },
+	{ "132, 4+4", 15, 15, 0, TW_CTRL_SPI_4_4, 132, TW_CTRL_TEST_ENCRYPTED },
+	{ "136, 4+4", 8, 15, 0, TW_CTRL_SPI_4_4, 136, TW_CTRL_TEST_OPEN },
+	{ "forced 128: strongest allowed", 15, 1 | 2 | 8, 128, TW_CTRL_SPI_8_8, 130,
+	  TW_CTRL_TEST_AUTH },
+	{ "forced 136", 15, 15, 136, TW_CTRL_SPI_4_4, 136, TW_CTRL_TEST_OPEN },
+	{ "forced plain 4: no IKE", 15, 15, 4, TW_CTRL_SPI_8_8, 4, TW_CTRL_TEST_ENCRYPTED },
+};
+
+static void
+test_ike_pairs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(ike_pair_rows); i++) {
+		const struct ike_pair_row *r = &ike_pair_rows[i];
+		struct sh *s = sh_alloc(r->offered, NULL, 0);
+		struct ch *c = ch_alloc(r->cli_modes, 16, NULL, 0);
+		struct tw_ctrl_session_params p;
+		struct tw_ctrl_keys ks, kc, ts, tc;
+		const struct tw_ctrl_cli_session *cs;
+		bool ike = (r->want_mode & 128) != 0;
+		int idx;
+
+		print_message("ike pair: %s\n", r->why);
+		s->env.rnd.seed = 3000 + i;
+		c->env.rnd.seed = 4000 + i;
+		sh_ike(s, r->layout);
+		ch_ike(c, r->layout);
+		c->conf.force_mode = r->force;
+		sh_new(s);
+		/* The greeting offers 128 on top of conf.modes. */
+		assert_int_equal(s->buf[15], (uint8_t)(r->offered | 128));
+		ch_new(c);
+		pump(s, c, NOW);
+		assert_int_equal(tw_ctrl_cli_state(c->c), TW_CTRL_CLI_READY);
+		assert_int_equal(tw_ctrl_srv_state(s->s), TW_CTRL_SRV_READY);
+		assert_int_equal(tw_ctrl_cli_mode(c->c), r->want_mode);
+		assert_int_equal(tw_ctrl_srv_mode(s->s), r->want_mode);
+		assert_int_equal(tw_ctrl_cli_server_accept(c->c), TW_CTRL_ACCEPT_OK);
+		assert_int_equal(tw_ctrl_test_mode(r->want_mode), r->test);
+		assert_int_equal(s->env.ike_lookups, ike ? 1 : 0);
+		assert_int_equal(s->env.lookups, ike ? 0 : 1);
+		if (ike)
+			assert_int_equal(s->env.ike_last_spi_len,
+					 r->layout == TW_CTRL_SPI_4_4 ? 4 : 8);
+		assert_int_equal(tw_ctrl_srv_keys(s->s, &ks), 0);
+		assert_int_equal(tw_ctrl_cli_keys(c->c, &kc), 0);
+		assert_memory_equal(&ks, &kc, sizeof(ks));
+
+		/* The encrypted control stream works: a session, started, stopped. */
+		params_from(&ctrlv_params[0], &p);
+		idx = tw_ctrl_cli_request(c->c, &p, NOW, &c->out);
+		assert_true(idx >= 0);
+		pump(s, c, NOW);
+		cs = tw_ctrl_cli_session(c->c, (unsigned int)idx);
+		assert_int_equal(cs->state, TW_CTRL_CLI_SESS_ACCEPTED);
+		assert_int_equal(s->env.last_req.mode, r->want_mode);
+		assert_int_equal(tw_ctrl_test_keys(&ks, cs->sid, &ts), 0);
+		assert_int_equal(tw_ctrl_test_keys(&kc, cs->sid, &tc), 0);
+		assert_memory_equal(&ts, &tc, sizeof(ts));
+		assert_int_equal(tw_ctrl_cli_start(c->c, NOW, &c->out), 0);
+		pump(s, c, NOW);
+		assert_int_equal(s->env.ev.started, 1);
+		assert_int_equal(tw_ctrl_cli_stop(c->c, 0, NOW, &c->out), 0);
+		pump(s, c, NOW);
+		assert_int_equal(s->env.ev.stopped, 1);
+		assert_int_equal(tw_ctrl_srv_closed(s->s), TW_CTRL_OPEN);
+		assert_int_equal(tw_ctrl_cli_closed(c->c), TW_CTRL_OPEN);
+		sh_free(s);
+		ch_free(c);
+	}
+}
+
+/* What goes wrong with mode 128, client machine against server machine. */
+struct ike_fail_row {
+	const char *why;
+	uint32_t offered;
+	bool srv_ike;
+	enum tw_ctrl_spi_layout srv_layout;
+	enum tw_ctrl_spi_layout cli_layout;
+	bool cli_ike;
+	uint32_t force;
+	enum key_mode ike_mode;			/* provider: sync, async, failing */
+	int async_status;			/* key_result status for KEY_ASYNC */
+	bool unknown_sa;			/* the provider does not know the SA */
+	bool wrong_secret;			/* the provider's secret differs */
+	int accept;				/* Server-Start Accept; -1: none sent */
+	enum tw_ctrl_close srv_close;
+	enum tw_ctrl_close cli_close;
+	int refuse;				/* -1: none */
+	unsigned int ike_lookups;
+};
+
+static const struct ike_fail_row ike_fail_rows[] = {
+	{ "unknown SA (sync): Accept 6", 15, true, TW_CTRL_SPI_8_8, TW_CTRL_SPI_8_8, true, 0,
+	  KEY_SYNC, 0, true, false, TW_CTRL_ACCEPT_NO_SA, TW_CTRL_CLOSE_AUTH,
+	  TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_NO_SA, 1 },
+	{ "unknown SA (async): Accept 6", 15, true, TW_CTRL_SPI_4_4, TW_CTRL_SPI_4_4, true, 0,
+	  KEY_ASYNC, -ENOENT, false, false, TW_CTRL_ACCEPT_NO_SA, TW_CTRL_CLOSE_AUTH,
+	  TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_NO_SA, 1 },
+	{ "provider failure (async): Accept 2", 15, true, TW_CTRL_SPI_8_8, TW_CTRL_SPI_8_8, true,
+	  0, KEY_ASYNC, -EIO, false, false, TW_CTRL_ACCEPT_INTERNAL, TW_CTRL_CLOSE_INTERNAL,
+	  TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_KEY_ERROR, 1 },
+	{ "provider failure (sync): Accept 2", 15, true, TW_CTRL_SPI_8_8, TW_CTRL_SPI_8_8, true,
+	  0, KEY_FAIL, 0, false, false, TW_CTRL_ACCEPT_INTERNAL, TW_CTRL_CLOSE_INTERNAL,
+	  TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_KEY_ERROR, 1 },
+	{ "secrets differ: Token refused, Accept 1", 15, true, TW_CTRL_SPI_8_8, TW_CTRL_SPI_8_8,
+	  true, 0, KEY_SYNC, 0, false, true, TW_CTRL_ACCEPT_FAILURE, TW_CTRL_CLOSE_AUTH,
+	  TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_TOKEN, 1 },
+	/* The server reads the first 4+4 octets (the rest is ignored, draft §5.3): a wrong SA. */
+	{ "layout mismatch: server 4+4, client 8+8", 15, true, TW_CTRL_SPI_4_4,
+	  TW_CTRL_SPI_8_8, true, 0, KEY_SYNC, 0, false, false, TW_CTRL_ACCEPT_NO_SA,
+	  TW_CTRL_CLOSE_AUTH, TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_NO_SA, 1 },
+	{ "layout mismatch: server 8+8, client 4+4", 15, true, TW_CTRL_SPI_8_8,
+	  TW_CTRL_SPI_4_4, true, 0, KEY_SYNC, 0, false, false, TW_CTRL_ACCEPT_NOT_SUPPORTED,
+	  TW_CTRL_CLOSE_AUTH, TW_CTRL_CLOSE_REFUSED, TW_CTRL_REFUSE_SPI, 0 },
+	{ "no ike on the server, client forces 128", 15, false, TW_CTRL_SPI_8_8,
+	  TW_CTRL_SPI_8_8, true, 128, KEY_SYNC, 0, false, false, -1, TW_CTRL_CLOSE_PEER,
+	  TW_CTRL_CLOSE_MODE, -1, 0 },
+	{ "no ike on the server: client falls back to 4", 15, false, TW_CTRL_SPI_8_8,
+	  TW_CTRL_SPI_8_8, true, 0, KEY_SYNC, 0, false, false, TW_CTRL_ACCEPT_OK, TW_CTRL_OPEN,
+	  TW_CTRL_OPEN, -1, 0 },
+	{ "ike server, legacy client: plain 4", 15, true, TW_CTRL_SPI_8_8, TW_CTRL_SPI_8_8,
+	  false, 0, KEY_SYNC, 0, false, false, TW_CTRL_ACCEPT_OK, TW_CTRL_OPEN, TW_CTRL_OPEN, -1,
+	  0 },
+};
+
+static void
+test_ike_failures(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(ike_fail_rows); i++) {
+		const struct ike_fail_row *r = &ike_fail_rows[i];
+		struct sh *s = sh_alloc(r->offered, NULL, 0);
+		struct ch *c = ch_alloc(15, 0, NULL, 0);
+		static const uint8_t other[32] = { 1, 2, 3 };
+
+		print_message("ike failure: %s\n", r->why);
+		s->env.rnd.seed = 5000 + i;
+		c->env.rnd.seed = 6000 + i;
+		if (r->srv_ike)
+			sh_ike(s, r->srv_layout);
+		s->env.ike_mode = r->ike_mode;
+		if (r->unknown_sa)
+			s->env.ike_spi_r[7] ^= 1;
+		if (r->wrong_secret)
+			s->env.ike_secret = other;
+		if (r->cli_ike)
+			ch_ike(c, r->cli_layout);
+		c->conf.force_mode = r->force;
+		sh_new(s);
+		assert_int_equal(s->buf[15] & 128, r->srv_ike ? 128 : 0);
+		ch_new(c);
+		pump(s, c, NOW);
+		if (r->ike_mode == KEY_ASYNC) {
+			assert_int_equal(tw_ctrl_srv_state(s->s), TW_CTRL_SRV_KEY_WAIT);
+			assert_int_equal(tw_ctrl_srv_key_result(s->s, r->async_status, NULL, 0, NOW,
+								&s->out), 0);
+			pump(s, c, NOW);
+		}
+		if (r->srv_close == TW_CTRL_CLOSE_PEER) {
+			/* the client closed before sending a Set-Up-Response */
+			assert_int_equal(tw_ctrl_srv_state(s->s), TW_CTRL_SRV_GREETED);
+			tw_ctrl_srv_peer_closed(s->s);
+		}
+		assert_int_equal(tw_ctrl_srv_closed(s->s), r->srv_close);
+		assert_int_equal(tw_ctrl_cli_closed(c->c), r->cli_close);
+		assert_int_equal(tw_ctrl_cli_server_accept(c->c), r->accept);
+		if (r->accept > 0) {
+			/* the caller sees the Accept in the READY event, then the close */
+			assert_int_equal(c->env.ev.nb[TW_CTRL_EV_READY], 1);
+			assert_int_equal(c->env.ev.last_accept[TW_CTRL_EV_READY], r->accept);
+			assert_int_equal(c->env.ev.reason, TW_CTRL_CLOSE_REFUSED);
+		}
+		if (r->refuse >= 0)
+			assert_int_equal(tw_ctrl_srv_stats(s->s)->refused[r->refuse], 1);
+		assert_int_equal(s->env.ike_lookups, r->ike_lookups);
+		sh_free(s);
+		ch_free(c);
+	}
+}
+
+/* Set-Up-Responses no client machine sends, against an ike server (8+8 unless said). */
+struct ike_setup_row {
+	const char *why;
+	bool srv_ike;
+	bool key_lookup;			/* ops.key_lookup set */
+	enum tw_ctrl_spi_layout layout;
+	uint32_t mode;
+	int keyid_patch;			/* -1: none; else this Key ID octet ^= 0x40 */
+	bool zero_spi_i;
+	int accept;
+	enum tw_ctrl_close close;
+	int refuse;
+	unsigned int ike_lookups;
+};
+
+static const struct ike_setup_row ike_setup_rows[] = {
+	{ "132 accepted", true, true, TW_CTRL_SPI_8_8, 132, -1, false, 0, TW_CTRL_OPEN, -1, 1 },
+	{ "132|16 accepted", true, true, TW_CTRL_SPI_8_8, 132 | 16, -1, false, 0, TW_CTRL_OPEN,
+	  -1, 1 },
+	{ "129: 128 with open mode", true, true, TW_CTRL_SPI_8_8, 129, -1, false, 3,
+	  TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE, 0 },
+	{ "128 alone", true, true, TW_CTRL_SPI_8_8, 128, -1, false, 3, TW_CTRL_CLOSE_MODE,
+	  TW_CTRL_REFUSE_MODE, 0 },
+	{ "128 with two security modes", true, true, TW_CTRL_SPI_8_8, 128 | 6, -1, false, 3,
+	  TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE, 0 },
+	{ "130 without ike", false, true, TW_CTRL_SPI_8_8, 130, -1, false, 3,
+	  TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE, 0 },
+	/* draft-ietf-ippm-ipsec §5.3: the server MUST ignore the Key ID octets past the SPIs. */
+	{ "trailing Key ID octet ignored (8+8, octet 16)", true, true, TW_CTRL_SPI_8_8, 132, 16,
+	  false, 0, TW_CTRL_OPEN, -1, 1 },
+	{ "trailing Key ID octet ignored (8+8, octet 79)", true, true, TW_CTRL_SPI_8_8, 130, 79,
+	  false, 0, TW_CTRL_OPEN, -1, 1 },
+	{ "trailing Key ID octet ignored (4+4, octet 8)", true, true, TW_CTRL_SPI_4_4, 136, 8,
+	  false, 0, TW_CTRL_OPEN, -1, 1 },
+	{ "zero SPIi", true, true, TW_CTRL_SPI_8_8, 132, -1, true, 3, TW_CTRL_CLOSE_AUTH,
+	  TW_CTRL_REFUSE_SPI, 0 },
+	{ "ike without key_lookup: plain 2 refused", true, false, TW_CTRL_SPI_8_8, 2, -1, false,
+	  3, TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE, 0 },
+	{ "ike without key_lookup: 130 accepted", true, false, TW_CTRL_SPI_4_4, 130, -1, false,
+	  0, TW_CTRL_OPEN, -1, 1 },
+	{ "ike without key_lookup: open accepted", true, false, TW_CTRL_SPI_8_8, 1, -1, false, 0,
+	  TW_CTRL_OPEN, -1, 0 },
+};
+
+static void
+make_ike_setup(const struct sh *h, uint32_t mode, enum tw_ctrl_spi_layout layout,
+	       uint8_t out[TW_CTRL_SETUP_LEN])
+{
+	struct tw_ctrl_greeting g;
+	struct tw_ctrl_token t;
+	struct tw_ctrl_setup m;
+	uint8_t key[16];
+	size_t n = layout == TW_CTRL_SPI_4_4 ? 4 : 8;
+
+	assert_int_equal(tw_ctrl_greeting_decode(h->buf, TW_CTRL_GREETING_LEN, &g), 0);
+	memset(&m, 0, sizeof(m));
+	m.mode = mode;
+	memcpy(m.keyid, n == 4 ? ike_spi4_i : ike_spi_i, n);
+	memcpy(m.keyid + n, n == 4 ? ike_spi4_r : ike_spi_r, n);
+	memset(&t, 0x5a, sizeof(t));
+	memcpy(t.challenge, g.challenge, 16);
+	assert_int_equal(tw_ctrl_derive_key(ike_secret, sizeof(ike_secret), g.salt, g.count, key),
+			 0);
+	assert_int_equal(tw_ctrl_token_seal(key, &t, m.token), 0);
+	seq(m.client_iv, 16, 0x44);
+	assert_int_equal(tw_ctrl_setup_encode(&m, out, TW_CTRL_SETUP_LEN), TW_CTRL_SETUP_LEN);
+}
+
+static void
+test_ike_setup_table(void **state)
+{
+	uint8_t su[TW_CTRL_SETUP_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(ike_setup_rows); i++) {
+		const struct ike_setup_row *r = &ike_setup_rows[i];
+		struct sh *h = sh_alloc(15 | 16, NULL, 0);
+
+		print_message("ike setup: %s\n", r->why);
+		if (r->srv_ike)
+			sh_ike(h, r->layout);
+		if (!r->key_lookup)
+			h->conf.ops.key_lookup = NULL;
+		sh_new(h);
+		make_ike_setup(h, r->mode, r->layout, su);
+		if (r->keyid_patch >= 0)
+			su[4 + r->keyid_patch] ^= 0x40;
+		if (r->zero_spi_i)
+			memset(su + 4, 0, 8);
+		h->out.len = 0;
+		sh_feed(h, su, sizeof(su), NOW);
+		assert_int_equal(h->out.len, TW_CTRL_SERVER_START_LEN);
+		assert_int_equal(h->buf[15], r->accept);
+		assert_int_equal(tw_ctrl_srv_closed(h->s), r->close);
+		if (r->refuse >= 0)
+			assert_int_equal(tw_ctrl_srv_stats(h->s)->refused[r->refuse], 1);
+		if (r->accept == 0)
+			assert_int_equal(tw_ctrl_srv_mode(h->s), r->mode);
+		assert_int_equal(h->env.ike_lookups, r->ike_lookups);
+		assert_int_equal(h->env.lookups, 0);
+		sh_free(h);
+	}
+}
+
+/*
+ * Golden octets: the first 84 octets of a mode-132 Set-Up-Response (Mode, Key ID), written out
+ * by hand from docs/control.rst "Mode 128 (RFC 7717)", not from the code under test.
+ */
+static const uint8_t golden_su132_8_8[4 + 80] = {
+	0x00, 0x00, 0x00, 0x84,					/* Mode 132 */
+	0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x70, 0x81,		/* SPIi (8) */
+	0x92, 0xa3, 0xb4, 0xc5, 0xd6, 0xe7, 0xf8, 0x09,		/* SPIr (8) */
+	/* 64 zero octets */
+};
+static const uint8_t golden_su132_4_4[4 + 80] = {
+	0x00, 0x00, 0x00, 0x84,					/* Mode 132 */
+	0xde, 0xad, 0xbe, 0xef,					/* SPIi (4) */
+	0xca, 0xfe, 0xf0, 0x0d,					/* SPIr (4) */
+	/* 72 zero octets */
+};
+
+static void
+test_ike_golden_keyid(void **state)
+{
+	static const struct {
+		enum tw_ctrl_spi_layout layout;
+		const uint8_t *golden;
+	} rows[] = {
+		{ TW_CTRL_SPI_8_8, golden_su132_8_8 },
+		{ TW_CTRL_SPI_4_4, golden_su132_4_4 },
+	};
+	struct tw_ctrl_greeting g = { .modes = 1 | 2 | 4 | 8 | 128, .count = 1024 };
+	uint8_t b[TW_CTRL_GREETING_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+		struct ch *h = ch_alloc(15, 0, NULL, 0);
+
+		ch_ike(h, rows[i].layout);
+		ch_new(h);
+		tw_ctrl_greeting_encode(&g, b, sizeof(b));
+		assert_int_equal(tw_ctrl_cli_input(h->c, b, sizeof(b), NOW, &h->out), 0);
+		assert_int_equal(h->out.len, TW_CTRL_SETUP_LEN);
+		assert_memory_equal(h->buf, rows[i].golden, 4 + 80);
+		assert_int_equal(tw_ctrl_spi_len(rows[i].layout), i == 0 ? 8 : 4);
+		ch_free(h);
+	}
+}
+
+/* Configuration checks, names, test modes. */
+static void
+test_ike_api(void **state)
+{
+	struct tw_ctrl_addr a4 = { .family = 4 };
+	struct tw_ctrl_srv_conf sc;
+	struct tw_ctrl_cli_conf cc;
+	struct tw_ctrl_srv *s;
+	struct tw_ctrl_cli *c;
+	struct env e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	tw_ctrl_srv_conf_defaults(&sc);
+	assert_false(sc.ike.enable);
+	assert_int_equal(sc.ike.layout, TW_CTRL_SPI_8_8);
+	sc.ops.random = cb_random;
+	sc.ops.key_lookup = cb_key;
+	sc.ops.session_request = cb_session;
+	sc.ike.enable = true;
+	assert_null(tw_ctrl_srv_new(&sc, &a4, &a4, &e));	/* no ike_lookup */
+	sc.ops.ike_lookup = cb_ike;
+	sc.modes = 1 | 16;
+	assert_null(tw_ctrl_srv_new(&sc, &a4, &a4, &e));	/* no 2/4/8 */
+	sc.modes = 15 | 128;
+	assert_null(tw_ctrl_srv_new(&sc, &a4, &a4, &e));	/* 128 goes through conf.ike */
+	sc.modes = 15;
+	sc.ike.layout = (enum tw_ctrl_spi_layout)7;
+	errno = 0;
+	assert_null(tw_ctrl_srv_new(&sc, &a4, &a4, &e));
+	assert_int_equal(errno, EINVAL);
+	sc.ike.layout = TW_CTRL_SPI_4_4;
+	sc.ops.key_lookup = NULL;				/* IKE-derived secrets only */
+	s = tw_ctrl_srv_new(&sc, &a4, &a4, &e);
+	assert_non_null(s);
+	tw_ctrl_srv_free(s);
+	sc.ike.enable = false;
+	assert_null(tw_ctrl_srv_new(&sc, &a4, &a4, &e));	/* 2/4/8 need a key store */
+
+	tw_ctrl_cli_conf_defaults(&cc);
+	assert_false(cc.ike.enable);
+	cc.ops.random = cb_random;
+	cc.force_mode = 128;
+	assert_null(tw_ctrl_cli_new(&cc, &e));			/* 128 without SPIs */
+	cc.force_mode = 0;
+	cc.ike.enable = true;
+	assert_null(tw_ctrl_cli_new(&cc, &e));			/* no secret */
+	cc.ike.secret = ike_secret;
+	cc.ike.secret_len = sizeof(ike_secret);
+	assert_null(tw_ctrl_cli_new(&cc, &e));			/* zero SPIs */
+	memcpy(cc.ike.spi_i, ike_spi_i, 8);
+	assert_null(tw_ctrl_cli_new(&cc, &e));			/* zero SPIr */
+	memcpy(cc.ike.spi_r, ike_spi_r, 8);
+	c = tw_ctrl_cli_new(&cc, &e);
+	assert_non_null(c);
+	assert_int_equal(tw_ctrl_cli_server_accept(c), -1);
+	tw_ctrl_cli_free(c);
+	cc.ike.layout = TW_CTRL_SPI_4_4;
+	assert_null(tw_ctrl_cli_new(&cc, &e));			/* 8-octet SPIs in 4+4 */
+	memcpy(cc.ike.spi_i, ike_spi4_i, 8);
+	memcpy(cc.ike.spi_r, ike_spi4_r, 8);
+	assert_non_null(c = tw_ctrl_cli_new(&cc, &e));
+	tw_ctrl_cli_free(c);
+	cc.ike.secret_len = TW_CTRL_SECRET_MAX + 1;
+	assert_null(tw_ctrl_cli_new(&cc, &e));
+	cc.ike.secret_len = sizeof(ike_secret);
+	{
+		static const struct {
+			uint32_t modes, force;
+			bool ok;
+		} f[] = {
+			{ 15, 128, true }, { 15, 130, true }, { 15, 132, true }, { 15, 136, true },
+			{ 15, 129, false }, { 15, 128 | 6, false }, { 1 | 2, 132, false },
+			{ 15, 128 | 16, false }, { 1, 0, false },	/* ike needs 2/4/8 */
+		};
+
+		for (size_t i = 0; i < ARRAY_LEN(f); i++) {
+			cc.modes = f[i].modes;
+			cc.force_mode = f[i].force;
+			c = tw_ctrl_cli_new(&cc, &e);
+			assert_int_equal(c != NULL, f[i].ok);
+			tw_ctrl_cli_free(c);
+		}
+	}
+
+	assert_string_equal(tw_ctrl_refuse_str(TW_CTRL_REFUSE_NO_SA), "no-sa");
+	assert_string_equal(tw_ctrl_refuse_str(TW_CTRL_REFUSE_SPI), "spi");
+	assert_string_equal(tw_ctrl_refuse_str(TW_CTRL_REFUSE_MAX), "?");
+	assert_int_equal(tw_ctrl_test_mode(128 | 2), TW_CTRL_TEST_AUTH);
+	assert_int_equal(tw_ctrl_test_mode(128 | 4), TW_CTRL_TEST_ENCRYPTED);
+	assert_int_equal(tw_ctrl_test_mode(128 | 8), TW_CTRL_TEST_OPEN);
+	assert_int_equal(tw_ctrl_test_mode(128 | 8 | 16 | 32), TW_CTRL_TEST_OPEN);
+	assert_int_equal(TW_CTRL_ACCEPT_NO_SA, 6);
+}
+
 int
 main(void)
 {
@@ -2358,6 +2875,11 @@ main(void)
 		cmocka_unit_test(test_client_refusals),
 		cmocka_unit_test(test_sid_failures),
 		cmocka_unit_test(test_client_replies),
+		cmocka_unit_test(test_ike_pairs),
+		cmocka_unit_test(test_ike_failures),
+		cmocka_unit_test(test_ike_setup_table),
+		cmocka_unit_test(test_ike_golden_keyid),
+		cmocka_unit_test(test_ike_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
