@@ -21,10 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 
 #include "tw_ike.h"
 #include "tw_ike_kp.h"
+#include "tw_ike_static.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define HEX_MAX 1024			/* RFC 3566 test case #7 has 1000 octets */
@@ -1175,6 +1178,103 @@ test_kp_response_encode_invalid(void **state)
 	assert_int_equal(tw_ike_kp_response_encode(buf, 4, 0, &r), -ENOSPC);
 }
 
+/*
+ * Static key provider file. Expected secrets computed independently with Python:
+ *   hmac.new(bytes(range(32)), b"IPPM", hashlib.sha256).hexdigest()
+ *   hmac.new(bytes.fromhex("0f" * 20), b"IPPM", hashlib.sha1).hexdigest()
+ */
+static void
+write_keys(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+test_static_keys(void **state)
+{
+	static const uint8_t want256[32] = {
+		0x3d, 0xe7, 0x21, 0xe3, 0xb5, 0x78, 0xc7, 0x26, 0x86, 0x38, 0xca, 0x7d, 0x70, 0xc7,
+		0xb0, 0x78, 0x1d, 0x58, 0x8c, 0xca, 0x6f, 0x7a, 0x6f, 0x99, 0xec, 0x9a, 0x5c, 0xb1,
+		0xf5, 0x9b, 0xd5, 0x1f,
+	};
+	static const uint8_t want1[20] = {
+		0x1b, 0x08, 0x6e, 0xf2, 0xf5, 0x4a, 0x2b, 0x82, 0xf9, 0x04, 0xef, 0xaa, 0x80, 0x29,
+		0x61, 0xb7, 0x7c, 0xb9, 0x03, 0x5d,
+	};
+	static const struct {
+		const char *text;
+		mode_t mode;
+		const char *err;	/* suffix of the error, NULL: loads */
+	} bad[] = {
+		{ "0102030405060708 1112131415161718 prfsha256 00\n", 0644,
+		  "accessible by group or others (mode 644): chmod 600 it" },
+		{ "0102030405060708 1112131415161718 prfsha256\n", 0600,
+		  ":1: expected \"SPIi SPIr PRF SK_d\"" },
+		{ "# c\n01020304 1112131415161718 prfsha256 00\n", 0600,
+		  ":2: SPIi and SPIr must both be 8 octets (16 hex digits), or both 4" },
+		{ "0000000000000000 1112131415161718 prfsha256 00\n", 0600,
+		  ":1: an SPI of zero names no IKE SA" },
+		{ "0102030405060708 1112131415161718 prfmd5 00\n", 0600,
+		  ":1: unknown PRF (prfsha1, prfaesxcbc, prfsha256, prfsha384, prfsha512, "
+		  "prfaescmac)" },
+		{ "0102030405060708 1112131415161718 prfsha256 0g\n", 0600,
+		  ":1: SK_d is not an even number of hex digits (1-256 octets)" },
+		{ "0102030405060708 1112131415161718 prfsha256 00\n"
+		  "0102030405060708 1112131415161718 prfsha1 01\n", 0600,
+		  ":2: this SPI pair is listed twice" },
+	};
+	char path[] = "/tmp/test_ike_static.XXXXXX", err[512], want[600];
+	const struct tw_ike_static_entry *e;
+	static const uint8_t si[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t sr[8] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18 };
+	static const uint8_t si4[4] = { 0xa1, 0xa2, 0xa3, 0xa4 }, sr4[4] = { 0xb1, 0xb2, 0xb3, 0xb4 };
+	struct tw_ike_static *t;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_keys(path,
+		   "# lab SAs\n\n"
+		   "0102030405060708 1112131415161718 prfsha256 "
+		   "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+		   "  a1a2a3a4 b1b2b3b4\tPRF_HMAC_SHA1 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\n",
+		   0600);
+	t = tw_ike_static_load(path, err, sizeof(err));
+	assert_non_null(t);
+	assert_int_equal(tw_ike_static_count(t), 2);
+	e = tw_ike_static_find(t, si, sr, 8);
+	assert_non_null(e);
+	assert_ptr_equal(e, tw_ike_static_first(t));
+	assert_int_equal(e->prf, TW_IKE_PRF_HMAC_SHA2_256);
+	assert_int_equal(e->secret_len, 32);
+	assert_memory_equal(e->secret, want256, 32);
+	e = tw_ike_static_find(t, si4, sr4, 4);
+	assert_non_null(e);
+	assert_int_equal(e->secret_len, 20);
+	assert_memory_equal(e->secret, want1, 20);
+	/* Swapped SPIs, or the right SPIs at the other length, name no SA. */
+	assert_null(tw_ike_static_find(t, sr, si, 8));
+	assert_null(tw_ike_static_find(t, si, sr, 4));
+	tw_ike_static_free(t);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_keys(path, bad[i].text, bad[i].mode);
+		assert_null(tw_ike_static_load(path, err, sizeof(err)));
+		snprintf(want, sizeof(want), "%s%s%s", path, bad[i].err[0] == ':' ? "" : ": ",
+			 bad[i].err);
+		assert_string_equal(err, want);
+	}
+	unlink(path);
+	assert_null(tw_ike_static_load(path, err, sizeof(err)));
+}
+
 int
 main(void)
 {
@@ -1194,6 +1294,7 @@ main(void)
 		cmocka_unit_test(test_kp_response_hostile),
 		cmocka_unit_test(test_kp_response_round_trip),
 		cmocka_unit_test(test_kp_response_encode_invalid),
+		cmocka_unit_test(test_static_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
