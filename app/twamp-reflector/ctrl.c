@@ -25,6 +25,7 @@
 #include "log.h"
 #include "reflector.h"
 #include "tw_ctrl.h"
+#include "tw_ike_static.h"
 
 RTE_LOG_REGISTER(tw_logtype_ctrl, twamp.ctrl, INFO);
 
@@ -60,6 +61,7 @@ struct ctrl {
 	uint8_t *port_used;		/* 65536 flags: test ports held by a session */
 	unsigned int nb_sessions;	/* accepted, all connections */
 	struct tw_ctrl_srv_conf srv_conf;
+	struct tw_ike_static *ike_static;	/* RFC 7717 static key provider, or NULL */
 	struct twr_ctrl_stats st;
 };
 
@@ -135,6 +137,45 @@ cb_key_lookup(void *arg, const uint8_t keyid[TW_CTRL_KEYID_LEN], uint8_t *secret
 	ctl.st.unknown_keyid++;
 	CTRL_LOG(NOTICE, "%s: unknown KeyID", conn->peer_txt);
 	return -ENOENT;
+}
+
+static void
+spis_txt(char *buf, size_t len, const uint8_t *spi_i, const uint8_t *spi_r, size_t spi_len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < spi_len && o + 3 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%02x", spi_i[i]);
+	o += (size_t)snprintf(buf + o, len - o, " SPIr ");
+	for (size_t i = 0; i < spi_len && o + 3 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%02x", spi_r[i]);
+}
+
+/*
+ * RFC 7717 mode 128: the shared secret of the IKE SA named by the SPIs, PRF(SK_d, "IPPM"), from
+ * the static key provider. An unknown SA MUST be logged (draft-ietf-ippm-ipsec §5.3); lib/ctrl
+ * then answers Server-Start with Accept 6.
+ */
+static int
+cb_ike_lookup(void *arg, const uint8_t *spi_i, const uint8_t *spi_r, size_t spi_len,
+	      uint8_t *secret, size_t *secret_len)
+{
+	const struct tw_ike_static_entry *e;
+	struct ctrl_conn *conn = arg;
+	char txt[80];
+
+	e = tw_ike_static_find(ctl.ike_static, spi_i, spi_r, spi_len);
+	if (e == NULL) {
+		ctl.st.unknown_ike_sa++;
+		spis_txt(txt, sizeof(txt), spi_i, spi_r, spi_len);
+		CTRL_LOG(NOTICE, "%s: no IKE SA with SPIi %s (Accept 6)", conn->peer_txt, txt);
+		return -ENOENT;
+	}
+	if (e->secret_len > *secret_len)
+		return -ENOSPC;
+	memcpy(secret, e->secret, e->secret_len);
+	*secret_len = e->secret_len;
+	return 0;
 }
 
 static bool
@@ -588,6 +629,22 @@ twr_ctrl_init(struct twr_app *app)
 			break;
 		}
 	}
+	if (c->ike_static_keys[0] != '\0') {
+		char err[600];
+
+		ctl.ike_static = tw_ike_static_load(c->ike_static_keys, err, sizeof(err));
+		if (ctl.ike_static == NULL) {
+			CTRL_LOG(ERR, "%s", err);
+			return -EINVAL;
+		}
+		sc->ike.enable = true;
+		sc->ike.layout = c->ike_spi_layout == TW_CONF_SPI_4_4 ? TW_CTRL_SPI_4_4 :
+								      TW_CTRL_SPI_8_8;
+		sc->ops.ike_lookup = cb_ike_lookup;
+		CTRL_LOG(INFO, "IKEv2-derived keys (mode 128): %u SA(s) from %s, SPIs %s in Key ID",
+			 tw_ike_static_count(ctl.ike_static), c->ike_static_keys,
+			 c->ike_spi_layout == TW_CONF_SPI_4_4 ? "4+4" : "8+8");
+	}
 	sc->ops.random = cb_random;
 	sc->ops.key_lookup = cb_key_lookup;
 	sc->ops.session_request = cb_session_request;
@@ -615,7 +672,7 @@ twr_ctrl_init(struct twr_app *app)
 		epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev);
 		ctl.listeners[ctl.nb_listeners++] = fd;
 		CTRL_LOG(INFO, "TWAMP-Control on %s port %u (modes 0x%x)", txt, c->control_port,
-			 c->control_modes);
+			 c->control_modes | (sc->ike.enable ? 128u : 0));
 	}
 	return 0;
 }
@@ -718,6 +775,8 @@ twr_ctrl_close(struct twr_app *app)
 	if (ctl.epfd >= 0)
 		close(ctl.epfd);
 	ctl.epfd = -1;
+	tw_ike_static_free(ctl.ike_static);	/* wipes the derived secrets */
+	ctl.ike_static = NULL;
 	rte_free(ctl.conns);
 	rte_free(ctl.port_used);
 	ctl.conns = NULL;

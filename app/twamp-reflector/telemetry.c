@@ -190,6 +190,7 @@ tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sessions_started", st.sessions_started);
 	rte_tel_data_add_dict_u64(d, "sessions_removed", st.sessions_removed);
 	rte_tel_data_add_dict_u64(d, "unknown_keyid", st.unknown_keyid);
+	rte_tel_data_add_dict_u64(d, "unknown_ike_sa", st.unknown_ike_sa);
 	rte_tel_data_add_dict_u64(d, "refused_address", st.refused_address);
 	rte_tel_data_add_dict_u64(d, "refused_max_sessions", st.refused_limit);
 	rte_tel_data_add_dict_u64(d, "refused_port", st.refused_port);

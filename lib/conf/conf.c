@@ -1023,6 +1023,25 @@ static const struct key light_keys[] = {
 	{ "flow_idle_timeout", key_uint, FIELD(flow_idle_timeout_s), 1, 86400, NULL, NULL },
 };
 
+static int
+key_spi_layout(struct parser *p, const char *sect, const struct key *k)
+{
+	char b[SHOW_BUF];
+	int rc;
+
+	rc = value_scalar(p, sect, k, k->hint);
+	if (rc != 0)
+		return rc;
+	if (str_eq(ev_str(p), ev_len(p), "8+8"))
+		p->c->ike_spi_layout = TW_CONF_SPI_8_8;
+	else if (str_eq(ev_str(p), ev_len(p), "4+4"))
+		p->c->ike_spi_layout = TW_CONF_SPI_4_4;
+	else
+		return fail(p, &p->ev.start_mark, "%s.%s: %s is not one of %s", sect, k->name,
+			    show(b, sizeof(b), ev_str(p), ev_len(p)), k->hint);
+	return 0;
+}
+
 static const struct key control_keys[] = {
 	{ "enabled", key_bool, FIELD(control_enabled), 0, 0, NULL, NULL },
 	{ "port", key_uint, FIELD(control_port), 1, 65535, NULL, NULL },
@@ -1041,6 +1060,9 @@ static const struct key control_keys[] = {
 	{ "max_padding", key_uint, FIELD(control_max_padding), 0, 9000, NULL, NULL },
 	{ "keystore", key_str, FIELD(keystore), 1, 0, NULL, NULL },
 	{ "keys", key_keys, 0, 0, 0, 0, NULL, NULL },
+	{ "ike_static_keys", key_str, FIELD(ike_static_keys), 1, 0, NULL, NULL },
+	{ "ike_spi_layout", key_spi_layout, FIELD(ike_spi_layout), 0, 0, NULL,
+	  "\"8+8\" or \"4+4\"" },
 };
 
 static const struct key clock_keys[] = {
@@ -1213,9 +1235,14 @@ finish(struct parser *p)
 		if (!(c->control_modes & (secured | TW_CONF_MODE_UNAUTH)))
 			return fail_at(p, 1, 1, "control.modes: offer at least one of "
 				       "unauthenticated, authenticated, encrypted or mixed");
-		if ((c->control_modes & secured) && c->nb_keys == 0 && c->keystore[0] == '\0')
+		if (c->ike_static_keys[0] != '\0' && !(c->control_modes & secured))
+			return fail_at(p, 1, 1, "control.ike_static_keys: IKEv2-derived keys (mode "
+				       "128) need authenticated, encrypted or mixed in control.modes");
+		if ((c->control_modes & secured) && c->nb_keys == 0 && c->keystore[0] == '\0' &&
+		    c->ike_static_keys[0] == '\0')
 			return fail_at(p, 1, 1, "control.modes: authenticated, encrypted and mixed "
-				       "modes need keys (control.keys or control.keystore)");
+				       "modes need keys (control.keys, control.keystore or "
+				       "control.ike_static_keys)");
 		if (!c->exception_enabled || c->nb_addrs == 0)
 			return fail_at(p, 1, 1, "control: TWAMP-Control is served by the kernel on "
 				       "the exception path: enable exception and give it addresses");
@@ -1326,6 +1353,22 @@ tw_conf_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen)
 		goto out;
 	}
 	rc = tw_conf_parse(buf, len, path, c, errbuf, errlen);
+	if (rc == 0 && c->ike_static_keys[0] != '\0' && c->ike_static_keys[0] != '/' &&
+	    strrchr(path, '/') != NULL) {
+		char ik[TW_CONF_MAX_STR * 2];
+		const char *slash = strrchr(path, '/');
+
+		/* Relative to the configuration file, like the keystore. */
+		snprintf(ik, sizeof(ik), "%.*s/%s", (int)(slash - path), path, c->ike_static_keys);
+		if (strlen(ik) >= sizeof(c->ike_static_keys)) {
+			if (errbuf != NULL)
+				snprintf(errbuf, errlen, "%s: control.ike_static_keys: path too long",
+					 path);
+			rc = -ENAMETOOLONG;
+		} else {
+			snprintf(c->ike_static_keys, sizeof(c->ike_static_keys), "%s", ik);
+		}
+	}
 	if (rc == 0 && c->keystore[0] != '\0') {
 		char ks[TW_CONF_MAX_STR * 2];
 		const char *slash = strrchr(path, '/');

@@ -33,6 +33,12 @@ enum tw_conf_mode {
 	TW_CONF_MODE_SYMMETRICAL = 64,
 };
 
+/* Where the IKE SA's SPIs sit in Key ID (RFC 7717 mode 128; docs/control.rst). */
+enum tw_conf_spi_layout {
+	TW_CONF_SPI_8_8 = 0,		/* RFC 7296 §3.1 SPI size: SPIi (8), SPIr (8) */
+	TW_CONF_SPI_4_4 = 1,		/* draft-ietf-ippm-ipsec-06 Figure 3: 4 + 4 */
+};
+
 /* A shared secret for a KeyID (RFC 4656 §3.1). Wipe with tw_conf_wipe_keys() when done. */
 struct tw_conf_key {
 	char id[TW_CONF_KEYID_LEN + 1];
@@ -114,6 +120,10 @@ struct tw_conf {
 	uint32_t control_refwait_s;		/* RFC 5357 §3.8 REFWAIT, default 900 */
 	uint32_t control_max_padding;		/* octets, default 1400 */
 	char keystore[TW_CONF_MAX_STR];		/* "KeyID hex-passphrase" file, "" = none */
+	/* RFC 7717 mode 128: "SPIi SPIr PRF SK_d" file of the static key provider ("" = none;
+	 * relative to the config file once loaded), and the Key ID SPI layout. */
+	char ike_static_keys[TW_CONF_MAX_STR];
+	enum tw_conf_spi_layout ike_spi_layout;	/* default 8+8 */
 	struct tw_conf_key keys[TW_CONF_MAX_KEYS];	/* inline control.keys, then the keystore's */
 	unsigned int nb_keys;
 };

@@ -27,7 +27,7 @@
 enum {
 	LIST_LEN = 8448,		/* 32 eal args of 255 bytes, with commas */
 	LINE_MAX_LEN = LIST_LEN + 32,
-	NB_FIELDS = 37,
+	NB_FIELDS = 39,
 };
 
 /* Long inputs, spelled out so the boundary is visible in the row. */
@@ -89,7 +89,9 @@ static const char defaults[] =
 	"control.refwait=900\n"
 	"control.max_padding=1400\n"
 	"control.keystore=\n"
-	"control.keys=[]\n";
+	"control.keys=[]\n"
+	"control.ike_static_keys=\n"
+	"control.ike_spi_layout=8+8\n";
 
 struct valid_row {
 	const char *name;
@@ -137,6 +139,12 @@ static const struct valid_row valid_rows[] = {
 	  " keystore: keys.pfs}\n",
 	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
 	  "control.enabled=true\ncontrol.modes=0x1\ncontrol.keystore=keys.pfs\n" },
+	{ "control: IKEv2-derived keys only, draft layout",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [encrypted],"
+	  " ike_static_keys: /etc/twr/ike.keys, ike_spi_layout: \"4+4\"}\n",
+	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
+	  "control.enabled=true\ncontrol.modes=0x4\ncontrol.ike_static_keys=/etc/twr/ike.keys\n"
+	  "control.ike_spi_layout=4+4\n" },
 	{ "control disabled needs nothing",
 	  "light: {enabled: false}\ncontrol: {enabled: false, modes: [encrypted]}\n",
 	  "light.enabled=false\ncontrol.modes=0x4\n" },
@@ -287,7 +295,14 @@ static const struct invalid_row invalid_rows[] = {
 	ROW("secured modes need keys",
 	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [authenticated]}\n",
 	  "t.yaml:1:1: control.modes: authenticated, encrypted and mixed modes need keys "
-	  "(control.keys or control.keystore)"),
+	  "(control.keys, control.keystore or control.ike_static_keys)"),
+	ROW("IKEv2-derived keys need a secured mode",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [unauthenticated],"
+	  " ike_static_keys: /k}\n",
+	  "t.yaml:1:1: control.ike_static_keys: IKEv2-derived keys (mode 128) need authenticated, "
+	  "encrypted or mixed in control.modes"),
+	ROW("bad SPI layout", "control: {ike_spi_layout: 8}\n",
+	  "t.yaml:1:27: control.ike_spi_layout: \"8\" is not one of \"8+8\" or \"4+4\""),
 	ROW("no security mode offered",
 	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [reflect-octets]}\n",
 	  "t.yaml:1:1: control.modes: offer at least one of unauthenticated, authenticated, "
@@ -747,6 +762,9 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 	}
 	snprintf(list + o, sizeof(list) - o, "]");
 	snprintf(out[n++], LINE_MAX_LEN, "control.keys=%s", list);
+	snprintf(out[n++], LINE_MAX_LEN, "control.ike_static_keys=%s", c->ike_static_keys);
+	snprintf(out[n++], LINE_MAX_LEN, "control.ike_spi_layout=%s",
+		 c->ike_spi_layout == TW_CONF_SPI_4_4 ? "4+4" : "8+8");
 	return n;
 }
 
