@@ -110,6 +110,13 @@ struct client_opts {
 	const char *passphrase;		/* --passphrase (argv copy wiped after reading) */
 	const char *passphrase_file;
 	const char *keystore;
+	/* --ike-static: RFC 7717 mode 128 with an IKEv2 SA of this file (keys.c) */
+	const char *ike_static;
+	enum tw_ctrl_spi_layout spi_layout;	/* --spi-layout, default 8+8 */
+	bool ike_spis_set;		/* --ike-spis given: the SA to use, else the first */
+	uint8_t ike_spi_i[8];		/* --ike-spis, network order */
+	uint8_t ike_spi_r[8];
+	uint8_t ike_spi_len;		/* 8 or 4 octets each */
 };
 
 /* ---- sock.c ---- */
@@ -155,6 +162,28 @@ struct client_key {
  */
 int keys_load(const struct client_opts *o, struct client_key *k);
 void keys_wipe(struct client_key *k);
+
+/* RFC 7717 mode 128: an IKEv2 SA's SPIs and its PRF(SK_d, "IPPM"). Wipe with keys_ike_wipe(). */
+struct client_ike {
+	bool present;
+	enum tw_ctrl_spi_layout layout;
+	uint8_t spi_len;			/* 8 or 4: tw_ctrl_spi_len(layout) */
+	uint8_t spi_i[8];			/* network order; past spi_len zero */
+	uint8_t spi_r[8];
+	int prf;				/* enum tw_ike_prf of the SA */
+	uint8_t secret[TW_CTRL_SECRET_MAX];	/* PRF(SK_d, "IPPM"), never printed */
+	size_t secret_len;
+};
+
+/*
+ * Load the IKEv2 SA --ike-static names (the first entry, or --ike-spis) for --spi-layout. No
+ * --ike-static: ik->present is false. Never prints a secret. @return 0, or -1 after printing
+ * the error.
+ */
+int keys_load_ike(const struct client_opts *o, struct client_ike *ik);
+void keys_ike_wipe(struct client_ike *ik);
+/* "0123456789abcdef" of n octets into buf (2n + 1). */
+void keys_hex(const uint8_t *p, size_t n, char *buf);
 
 /* ---- check.c ---- */
 
@@ -301,6 +330,12 @@ struct control_info {
 	bool server_stopped;		/* the server sent Stop-Sessions */
 	int server_stop_accept;
 	char error[256];		/* control-level failure, "" when none */
+	/* RFC 7717 (--ike-static): the IKEv2 SA whose SPIs went in the Key ID; no secret here */
+	bool ike;
+	enum tw_ctrl_spi_layout ike_layout;
+	uint8_t ike_spi_len;
+	uint8_t ike_spi_i[8];
+	uint8_t ike_spi_r[8];
 	struct tw_ctrl_stats st;	/* copied at the end */
 	unsigned int nb_sessions;
 	struct client_session *sess;

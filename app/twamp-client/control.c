@@ -6,6 +6,7 @@
  * sender.c, one thread each.
  *
  *   connect -> Server Greeting -> Set-Up-Response -> Server-Start     (lib/ctrl picks the Mode)
+ *   (--ike-static: RFC 7717 Mode 128|2, 128|4 or 128|8, the IKEv2 SA's SPIs as Key ID)
  *   Request-TW-Session -> Accept-Session, once per session, one at a time
  *   Start-Sessions (Start-N-Sessions with --isc) -> Start-Ack (Start-N-Ack)
  *   the sessions run; the control connection is watched for a server Stop-Sessions or a close
@@ -51,6 +52,7 @@ struct ctl {
 	const struct client_opts *o;
 	struct control_info *ci;
 	const struct client_key *key;
+	const struct client_ike *ike;	/* RFC 7717 mode 128, present or not */
 	int fd;
 	struct sockaddr_storage peer;	/* the server (TCP) */
 	socklen_t peer_len;
@@ -307,22 +309,44 @@ explain_close(struct ctl *c)
 	note_greeting(c);
 	switch (why) {
 	case TW_CTRL_CLOSE_REFUSED:
-		if (ci->have_greeting && ci->modes_offered == 0)
+		if (ci->server_start_accept == TW_CTRL_ACCEPT_NO_SA && ci->ike) {
+			char hi[17], hr[17];
+
+			keys_hex(ci->ike_spi_i, ci->ike_spi_len, hi);
+			keys_hex(ci->ike_spi_r, ci->ike_spi_len, hr);
+			set_error(c, "the server knows no IKE SA with SPIs %s:%s (Accept 6): "
+				  "SPIi:SPIr in the %s layout (RFC 7717 §5.2)", hi, hr,
+				  ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8");
+		} else if (ci->have_greeting && ci->modes_offered == 0)
 			set_error(c, "the server refuses to talk to us: its Server Greeting offers "
 				  "Modes 0 (RFC 4656 §3.1)");
 		else if (ci->server_start_accept > 0)
 			set_error(c, "Server-Start Accept %d (%s)%s", ci->server_start_accept,
 				  control_accept_str(ci->server_start_accept),
-				  keyed ? ": authentication refused (unknown KeyID or wrong "
-					  "passphrase?)" : "");
+				  !keyed ? "" :
+				  ci->ike && ci->server_start_accept == TW_CTRL_ACCEPT_NOT_SUPPORTED ?
+				  ": the server reads our Key ID in another SPI layout (--spi-layout "
+				  "8+8 or 4+4)?" :
+				  ci->ike ? ": authentication refused (the server derives another key "
+					    "from this IKE SA?)" :
+					    ": authentication refused (unknown KeyID or wrong "
+					    "passphrase?)");
 		else
 			set_error(c, "the server refused the connection");
 		break;
 	case TW_CTRL_CLOSE_MODE:
+		if (ci->ike && ci->have_greeting && !(ci->modes_offered & TW_CTRL_MODE_IKEV2)) {
+			mode_list(ci->modes_offered, theirs, sizeof(theirs));
+			set_error(c, "server does not offer IKEv2-derived keys (mode 128): it offers "
+				  "%s (Modes 0x%x); --ike-static never falls back to a passphrase",
+				  theirs, ci->modes_offered);
+			break;
+		}
 		mode_list(c->o->force_mode ? c->o->force_mode : c->o->modes, ours, sizeof(ours));
 		mode_list(ci->modes_offered, theirs, sizeof(theirs));
 		set_error(c, "no common security mode: the server offers %s (Modes 0x%x), we accept "
 			  "%s%s", theirs, ci->modes_offered, ours,
+			  ci->ike ? " (each with mode 128, --ike-static)" :
 			  c->key->present ? "" : " (authenticated, encrypted and mixed modes need a "
 						  "key: -k with --passphrase, --passphrase-file or "
 						  "--keystore)");
@@ -339,7 +363,9 @@ explain_close(struct ctl *c)
 		if (tw_ctrl_cli_state(c->cli) == TW_CTRL_CLI_CLOSED && ci->server_start_accept < 0 &&
 		    keyed && c->greet_len >= TW_CTRL_GREETING_LEN)
 			set_error(c, "the server closed the connection after our Set-Up-Response: "
-				  "authentication refused (unknown KeyID or wrong passphrase?)");
+				  "authentication refused (%s)", ci->ike ?
+				  "unknown IKE SA, or another key derived from it?" :
+				  "unknown KeyID or wrong passphrase?");
 		else
 			set_error(c, "the server closed the connection (waiting for %s)", c->waiting);
 		break;
@@ -823,6 +849,17 @@ set_up(struct ctl *c)
 		conf.secret = c->key->secret;
 		conf.secret_len = c->key->secret_len;
 	}
+	if (c->ike->present) {
+		/* RFC 7717 §5.3: 128 with the allowed 2/4/8 (--mode: that one). Forced, so that a
+		 * server without 128 is an error, not a silent passphrase mode. */
+		conf.force_mode = TW_CTRL_MODE_IKEV2 | o->force_mode;
+		conf.ike.enable = true;
+		conf.ike.layout = c->ike->layout;
+		memcpy(conf.ike.spi_i, c->ike->spi_i, sizeof(conf.ike.spi_i));
+		memcpy(conf.ike.spi_r, c->ike->spi_r, sizeof(conf.ike.spi_r));
+		conf.ike.secret = c->ike->secret;
+		conf.ike.secret_len = c->ike->secret_len;
+	}
 	conf.ops.random = cb_random;
 	conf.ops.event = on_event;
 	c->cli = tw_ctrl_cli_new(&conf, c);	/* copies the secret */
@@ -955,6 +992,7 @@ control_run(const struct client_opts *o)
 	struct sender_result tot;
 	struct report_sess rt;
 	struct client_key key;
+	struct client_ike ike;
 	struct ctl *c;
 	bool started = false, measured = false;
 	uint32_t mode = 0, padding = 0;
@@ -964,10 +1002,15 @@ control_run(const struct client_opts *o)
 	memset(&tot, 0, sizeof(tot));
 	if (keys_load(o, &key) != 0)
 		return CLIENT_EXIT_SETUP;
-	if (!key.present && !(o->modes & TW_CTRL_MODE_UNAUTH)) {
+	if (keys_load_ike(o, &ike) != 0) {
+		keys_wipe(&key);
+		return CLIENT_EXIT_SETUP;
+	}
+	if (!key.present && !ike.present && !(o->modes & TW_CTRL_MODE_UNAUTH)) {
 		fprintf(stderr, "twamp-client: modes authenticated, encrypted and mixed need a key "
 			"(-k with --passphrase, --passphrase-file or --keystore)\n");
 		keys_wipe(&key);
+		keys_ike_wipe(&ike);
 		return CLIENT_EXIT_SETUP;
 	}
 	c = calloc(1, sizeof(*c));
@@ -977,11 +1020,20 @@ control_run(const struct client_opts *o)
 		free(c);
 		free(ci.sess);
 		keys_wipe(&key);
+		keys_ike_wipe(&ike);
 		return CLIENT_EXIT_SETUP;
 	}
 	c->o = o;
 	c->ci = &ci;
 	c->key = &key;
+	c->ike = &ike;
+	if (ike.present) {
+		ci.ike = true;
+		ci.ike_layout = ike.layout;
+		ci.ike_spi_len = ike.spi_len;
+		memcpy(ci.ike_spi_i, ike.spi_i, sizeof(ci.ike_spi_i));
+		memcpy(ci.ike_spi_r, ike.spi_r, sizeof(ci.ike_spi_r));
+	}
 	c->fd = -1;
 	c->peer = o->tp.peer;
 	c->peer_len = o->tp.peer_len;
@@ -998,6 +1050,7 @@ control_run(const struct client_opts *o)
 	if (rc == 0)
 		rc = set_up(c);
 	keys_wipe(&key);	/* lib/ctrl has its own copy (wiped by tw_ctrl_cli_free) */
+	keys_ike_wipe(&ike);	/* the same for PRF(SK_d, "IPPM") */
 	if (rc == 0) {
 		mode = ci.mode;
 		note_features(o, mode);

@@ -8,6 +8,10 @@
  * line), --keystore F ("KeyID hex-passphrase" lines, the owampd/twampd pfs format, read by the
  * same lib/conf parser as the reflector's control.keystore). Files that group or others may
  * access are refused. No secret is ever printed; every copy is wiped.
+ *
+ * RFC 7717 mode 128 (--ike-static F): the secret is PRF(SK_d, "IPPM") of an IKEv2 SA, read by
+ * lib/ike's static key provider ("SPIi SPIr PRF SK_d" lines, SK_d never kept); the SA's SPIs
+ * go in the Set-Up-Response Key ID instead of a KeyID.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +24,8 @@
 
 #include "client.h"
 #include "tw_conf.h"
+#include "tw_ike.h"
+#include "tw_ike_static.h"
 
 static int __attribute__((format(printf, 1, 2)))
 fail(const char *fmt, ...)
@@ -176,4 +182,82 @@ void
 keys_wipe(struct client_key *k)
 {
 	explicit_bzero(k, sizeof(*k));
+}
+
+void
+keys_hex(const uint8_t *p, size_t n, char *buf)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = digits[p[i] >> 4];
+		buf[2 * i + 1] = digits[p[i] & 15];
+	}
+	buf[2 * n] = '\0';
+}
+
+int
+keys_load_ike(const struct client_opts *o, struct client_ike *ik)
+{
+	const struct tw_ike_static_entry *e;
+	struct tw_ike_static *t;
+	size_t want = tw_ctrl_spi_len(o->spi_layout);
+	char err[512], hi[17], hr[17];
+	int rc = -1;
+
+	memset(ik, 0, sizeof(*ik));
+	if (o->ike_static == NULL)
+		return 0;
+	err[0] = '\0';
+	/* lib/ike refuses files that group or others may access, as keys_load() does. */
+	t = tw_ike_static_load(o->ike_static, err, sizeof(err));
+	if (t == NULL)
+		return fail("%s", err[0] != '\0' ? err : o->ike_static);
+	if (o->ike_spis_set) {
+		e = tw_ike_static_find(t, o->ike_spi_i, o->ike_spi_r, o->ike_spi_len);
+		if (e == NULL) {
+			keys_hex(o->ike_spi_i, o->ike_spi_len, hi);
+			keys_hex(o->ike_spi_r, o->ike_spi_len, hr);
+			fail("%s: no IKE SA with SPIs %s:%s", o->ike_static, hi, hr);
+			goto out;
+		}
+	} else {
+		e = tw_ike_static_first(t);
+		if (e == NULL) {
+			fail("%s: no IKE SA in the file", o->ike_static);
+			goto out;
+		}
+	}
+	if (e->spi_len != want) {
+		keys_hex(e->spi_i, e->spi_len, hi);
+		keys_hex(e->spi_r, e->spi_len, hr);
+		fail("%s: IKE SA %s:%s has %u-octet SPIs, --spi-layout %s needs %zu-octet ones%s",
+		     o->ike_static, hi, hr, (unsigned int)e->spi_len,
+		     o->spi_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8", want,
+		     o->ike_spis_set ? "" : " (name one with --ike-spis)");
+		goto out;
+	}
+	if (e->secret_len == 0 || e->secret_len > sizeof(e->secret)) {
+		fail("%s: IKE SA with an unusable derived key (%u octets)", o->ike_static,
+		     (unsigned int)e->secret_len);
+		goto out;
+	}
+	ik->layout = o->spi_layout;
+	ik->spi_len = (uint8_t)want;
+	memcpy(ik->spi_i, e->spi_i, want);
+	memcpy(ik->spi_r, e->spi_r, want);
+	ik->prf = (int)e->prf;
+	memcpy(ik->secret, e->secret, e->secret_len);
+	ik->secret_len = e->secret_len;
+	ik->present = true;
+	rc = 0;
+out:
+	tw_ike_static_free(t);	/* wipes its copies */
+	return rc;
+}
+
+void
+keys_ike_wipe(struct client_ike *ik)
+{
+	explicit_bzero(ik, sizeof(*ik));
 }

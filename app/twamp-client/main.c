@@ -40,6 +40,9 @@ enum long_only {
 	OPT_TEST_PORT,
 	OPT_TIMEOUT,
 	OPT_CONTROL_TIMEOUT,
+	OPT_IKE_STATIC,
+	OPT_IKE_SPIS,
+	OPT_SPI_LAYOUT,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +74,9 @@ static const struct option long_opts[] = {
 	{ "test-port", required_argument, NULL, OPT_TEST_PORT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "control-timeout", required_argument, NULL, OPT_CONTROL_TIMEOUT },
+	{ "ike-static", required_argument, NULL, OPT_IKE_STATIC },
+	{ "ike-spis", required_argument, NULL, OPT_IKE_SPIS },
+	{ "spi-layout", required_argument, NULL, OPT_SPI_LAYOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -106,6 +112,13 @@ usage(FILE *f)
 		"      --passphrase TEXT  the shared secret (visible to ps: prefer the next two)\n"
 		"      --passphrase-file F  the secret is the first line of F (mode 600)\n"
 		"      --keystore F      \"KeyID hex-passphrase\" lines (mode 600), -k picks one\n"
+		"      --ike-static F    RFC 7717 mode 128: the key is PRF(SK_d, \"IPPM\") of an IKEv2\n"
+		"                        SA of F (\"SPIi SPIr PRF SK_d\" hex lines, mode 600), its SPIs\n"
+		"                        the Key ID; the first SA, or --ike-spis; 128 is required\n"
+		"                        (no fallback to a passphrase), with -A/--mode as usual\n"
+		"      --ike-spis I:R    the SA of --ike-static with these SPIs (hex, 8 or 4 octets)\n"
+		"      --spi-layout L    SPIs in the Key ID: 8+8 (default, RFC 7296 SPIs) or 4+4\n"
+		"                        (the draft's layout; needs SAs with 4-octet SPIs)\n"
 		"      --sessions N      test sessions on the connection, run at once (default 1)\n"
 		"      --test-port N     ask for reflector ports N, N+1, ... (default: server picks)\n"
 		"      --timeout T       Request-TW-Session Timeout (default 2s)\n"
@@ -119,7 +132,8 @@ usage(FILE *f)
 		"      --max-loss PCT    exit 3 if loss is above PCT percent (default 100)\n"
 		"      --check           verify every reflected field, exit 4 on any violation\n"
 		"  -h, --help\n"
-		"exit: 0 ok, 1 usage/setup error, 2 TWAMP-Control failure or refusal,\n"
+		"exit: 0 ok, 1 usage/setup error, 2 TWAMP-Control failure or refusal (also: the\n"
+		"      server lacks mode 128, or knows no IKE SA with our SPIs: Accept 6),\n"
 		"      3 loss above --max-loss, 4 --check violation\n",
 		CLIENT_DEFAULT_COUNT, CLIENT_DEFAULT_PADDING, CLIENT_AUTH_PADDING, CLIENT_DEFAULT_PORT,
 		CLIENT_DEFAULT_PORT);
@@ -264,6 +278,49 @@ parse_modes(const char *arg)
 	return modes;
 }
 
+/* Hex octets, 8 or 4 of them (16 or 8 digits). @return the count or -EINVAL. */
+static int
+parse_spi(const char *s, size_t len, uint8_t out[8])
+{
+	size_t n = len / 2;
+
+	if (len != 16 && len != 8)
+		return -EINVAL;
+	memset(out, 0, 8);
+	for (size_t i = 0; i < len; i++) {
+		int c = s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -EINVAL;
+		out[i / 2] = (uint8_t)(out[i / 2] << 4 | d);
+	}
+	return (int)n;
+}
+
+/* --ike-spis SPIi:SPIr, both of the same length. */
+static int
+parse_spis(const char *arg, struct client_opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	int ni, nr;
+
+	if (colon == NULL)
+		return -EINVAL;
+	ni = parse_spi(arg, (size_t)(colon - arg), o->ike_spi_i);
+	nr = parse_spi(colon + 1, strlen(colon + 1), o->ike_spi_r);
+	if (ni < 0 || nr < 0 || ni != nr)
+		return -EINVAL;
+	o->ike_spi_len = (uint8_t)ni;
+	o->ike_spis_set = true;
+	return 0;
+}
+
 /* Take a secret out of argv so that ps and /proc/PID/cmdline stop showing it. */
 static const char *
 take_secret(char *arg)
@@ -279,7 +336,7 @@ parse_args(int argc, char **argv, struct client_opts *o)
 {
 	char host[256], port[16], defport[16], ctlport[16];
 	const char *local = NULL, *light_only = NULL, *control_only = NULL;
-	bool have_i = false, have_r = false, light = false;
+	bool have_i = false, have_r = false, light = false, layout_set = false;
 	int family = AF_UNSPEC;
 	uint64_t v;
 	int c;
@@ -449,6 +506,26 @@ parse_args(int argc, char **argv, struct client_opts *o)
 				return fail_usage("bad --control-timeout '%s' (at least 1ms)", optarg);
 			control_only = "--control-timeout";
 			break;
+		case OPT_IKE_STATIC:
+			o->ike_static = optarg;
+			control_only = "--ike-static";
+			break;
+		case OPT_IKE_SPIS:
+			if (parse_spis(optarg, o) != 0)
+				return fail_usage("bad --ike-spis '%s' (SPIi:SPIr, 16 or 8 hex digits "
+						  "each)", optarg);
+			control_only = "--ike-spis";
+			break;
+		case OPT_SPI_LAYOUT:
+			if (strcmp(optarg, "8+8") == 0)
+				o->spi_layout = TW_CTRL_SPI_8_8;
+			else if (strcmp(optarg, "4+4") == 0)
+				o->spi_layout = TW_CTRL_SPI_4_4;
+			else
+				return fail_usage("bad --spi-layout '%s' (8+8 or 4+4)", optarg);
+			layout_set = true;
+			control_only = "--spi-layout";
+			break;
 		case '4':
 			family = AF_INET;
 			break;
@@ -480,6 +557,25 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	}
 	if ((o->passphrase != NULL) + (o->passphrase_file != NULL) + (o->keystore != NULL) > 1)
 		return fail_usage("%s", "use one of --passphrase, --passphrase-file, --keystore");
+	if (o->ike_static == NULL && (o->ike_spis_set || layout_set))
+		return fail_usage("%s needs --ike-static", o->ike_spis_set ? "--ike-spis" :
+									"--spi-layout");
+	if (o->ike_static != NULL) {
+		/* RFC 7717 mode 128 or nothing: no passphrase to fall back to. */
+		if (o->keyid != NULL || o->passphrase != NULL || o->passphrase_file != NULL ||
+		    o->keystore != NULL)
+			return fail_usage("%s", "--ike-static replaces -k, --passphrase, "
+					  "--passphrase-file and --keystore");
+		/* 128 combines with 2, 4 or 8 (RFC 7717 §5.3): never with an open mode. */
+		o->modes &= (uint32_t)TW_CTRL_MODE_CIPHER_CONTROL;
+		if (o->modes == 0)
+			return fail_usage("%s", "--ike-static needs an authenticated, encrypted or "
+					  "mixed mode (-A/--mode)");
+		if (o->ike_spis_set && o->ike_spi_len != tw_ctrl_spi_len(o->spi_layout))
+			return fail_usage("--ike-spis with %u-octet SPIs needs --spi-layout %s",
+					  (unsigned int)o->ike_spi_len,
+					  o->ike_spi_len == 4 ? "4+4" : "8+8");
+	}
 	if (o->test_port != 0 && o->test_port + o->nb_sessions - 1 > 65535)
 		return fail_usage("%s", "--test-port + --sessions goes past port 65535");
 	if (optind != argc - 1)

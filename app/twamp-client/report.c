@@ -385,6 +385,23 @@ json_accept(FILE *f, int v)
 		fprintf(f, "null");
 }
 
+/* RFC 7717: the IKEv2 SA named in the Key ID (its SPIs are public: they head every IKE and
+ * ESP packet), null without --ike-static. The secret never appears. */
+static void
+json_ike(FILE *f, const struct control_info *ci)
+{
+	char hi[17], hr[17];
+
+	if (!ci->ike) {
+		fprintf(f, "null");
+		return;
+	}
+	keys_hex(ci->ike_spi_i, ci->ike_spi_len, hi);
+	keys_hex(ci->ike_spi_r, ci->ike_spi_len, hr);
+	fprintf(f, "{\"layout\":\"%s\",\"spi_i\":\"%s\",\"spi_r\":\"%s\"}",
+		ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8", hi, hr);
+}
+
 static void
 json_control(FILE *f, const struct control_info *ci)
 {
@@ -403,7 +420,9 @@ json_control(FILE *f, const struct control_info *ci)
 			first = false;
 		}
 	}
-	fprintf(f, "],\"server_start_time\":");
+	fprintf(f, "],\"ike\":");
+	json_ike(f, ci);
+	fprintf(f, ",\"server_start_time\":");
 	if (ci->server_start_accept == 0) {
 		ntp_iso(ci->server_start_time, buf, sizeof(buf));
 		json_str(f, buf);
@@ -547,8 +566,9 @@ report_control_human(FILE *f, const struct client_opts *o, const struct control_
 	unsigned int ran = 0;
 
 	fprintf(f, "--- TWAMP-Control %s from %s ---\n", ci->server_str, ci->local_str);
-	fprintf(f, "mode %s: Mode 0x%x (%s", control_mode_name(ci->mode), ci->mode,
-		control_mode_name(ci->mode));
+	fprintf(f, "mode %s: Mode 0x%x (%s%s", control_mode_name(ci->mode), ci->mode,
+		control_mode_name(ci->mode),
+		ci->mode & TW_CTRL_MODE_IKEV2 ? ", IKEv2-derived key" : "");
 	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
 		if (ci->mode & feature_names[i].bit)
 			fprintf(f, ", %s", feature_names[i].name);
@@ -557,6 +577,14 @@ report_control_human(FILE *f, const struct client_opts *o, const struct control_
 	if (ci->have_greeting)
 		fprintf(f, "; server offers Modes 0x%x, Count %u", ci->modes_offered, ci->count);
 	fprintf(f, "\n");
+	if (ci->ike) {
+		char hi[17], hr[17];
+
+		keys_hex(ci->ike_spi_i, ci->ike_spi_len, hi);
+		keys_hex(ci->ike_spi_r, ci->ike_spi_len, hr);
+		fprintf(f, "key PRF(SK_d, \"IPPM\") of IKEv2 SA SPIi %s SPIr %s (Key ID layout %s, "
+			"RFC 7717)\n", hi, hr, ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8");
+	}
 	ntp_iso(ci->server_start_time, buf, sizeof(buf));
 	fprintf(f, "server started %s; %s Accept %d", buf,
 		ci->start_cmd != NULL ? ci->start_cmd : "start", ci->start_accept);

@@ -372,6 +372,46 @@ else
 	fail "SIGKILL: no ICMP port unreachable for the old test port"
 fi
 
+# 5a. RFC 7717 mode 128: the shared secret is PRF(SK_d, "IPPM") of an IKE SA named by its SPIs in
+# the Key ID; both sides use the static key provider over config/lab-ike.keys (one SA per PRF).
+keys=$top/config/lab-ike.keys
+for m in authenticated:130 encrypted:132 mixed:136; do
+	name=${m%%:*}
+	if cli "$client" --control --mode "$name" --ike-static "$keys" -c 500 -i 1ms --check --json \
+		198.18.0.1 >"$run/ike.json" 2>"$run/ike.err" &&
+		$py -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+ok = r["control"]["mode"] == int(sys.argv[2]) and r["received"] == 500 and r["check"]["ok"]
+sys.exit(0 if ok else 1)' "$run/ike.json" "${m##*:}"; then
+		ok "mode ${m##*:} ($name, IKEv2-derived key): 500 packets, no loss, check ok"
+	else
+		fail "mode ${m##*:} ($name, IKEv2-derived key): $(head -c 300 "$run/ike.err")"
+	fi
+done
+for sa in 1111111111111111:2222222222222222:HMAC-SHA1 3333333333333333:4444444444444444:AES-XCBC \
+	5555555555555555:6666666666666666:AES-CMAC 7777777777777777:8888888888888888:HMAC-SHA2-512; do
+	if cli "$client" --control --mode encrypted --ike-static "$keys" --ike-spis "${sa%:*}" \
+		-c 200 -i 1ms --check 2001:db8::1 >"$run/ike.txt" 2>&1; then
+		ok "mode 132 over IPv6 with the ${sa##*:} PRF: both sides derived the same key"
+	else
+		fail "mode 132 with the ${sa##*:} PRF: $(grep -E 'check|twamp-client:' "$run/ike.txt")"
+	fi
+done
+printf 'aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb prfsha256 00112233\n' >"$run/unknown.keys"
+chmod 600 "$run/unknown.keys"
+snap ike0
+rc=0
+cli "$client" --control --mode encrypted --ike-static "$run/unknown.keys" -c 10 -i 1ms \
+	198.18.0.1 >"$run/ike.txt" 2>&1 || rc=$?
+snap ike1
+if [ "$rc" = 2 ] && grep -q "Accept 6" "$run/ike.txt" && [ "$(grew ike0 ike1 unknown_ike_sa)" = 1 ] &&
+	[ "$(grew ike0 ike1 refused_no_sa)" = 1 ] &&
+	grep -q "no IKE SA with SPIi aaaaaaaaaaaaaaaa SPIr bbbbbbbbbbbbbbbb" "$TWR_LAB_RUN/reflector.log"; then
+	ok "unknown IKE SA: Server-Start Accept 6, logged and counted by the reflector, client exit 2"
+else
+	fail "unknown IKE SA: exit $rc, $(cat "$run/ike.txt")"
+fi
+
 # 6a. RFC 6038 in every security mode, standard and symmetrical formats: the client's --check
 # verifies that the 16 octets it asked for come back at the start of the answer's padding, with
 # padding shorter than the answer's fixed part (the answer must grow) and longer.
