@@ -7,11 +7,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$1" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+prefix=twr-golden-$$
+# The EAL's runtime directory (telemetry socket) goes with the run.
+trap 'rm -rf "$work" "/var/run/dpdk/$prefix"' EXIT
 
 [ "$(id -u)" = 0 ] || { echo "golden: needs root (DPDK EAL)"; exit 1; }
 sed -e "s|@IN@|$here/input.pcap|" -e "s|@OUT@|$work/out.pcap|" "$here/golden.yaml" >"$work/golden.yaml"
-prefix=twr-golden-$$
 start=$(date +%s.%N)
 "$build/app/twamp-reflector" -c "$work/golden.yaml" -- --file-prefix "$prefix" >"$work/log" 2>&1 &
 pid=$!
