@@ -84,7 +84,6 @@ tw_tcrypt_reflect_frame(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 			const struct tw_tcrypt_refl_fields *v, enum tw_wire_csum_mode csum,
 			struct tw_tcrypt_frame_out *out)
 {
-	uint8_t *ip = buf + f->l3_off, *udp = buf + f->l4_off;
 	struct tw_tcrypt_refl_fields fv = *v;
 	size_t pl_len, need;
 	uint16_t udp_len;
@@ -98,27 +97,8 @@ tw_tcrypt_reflect_frame(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	fv.ttl = f->ttl;
 	pl_len = tw_tcrypt_build_reflect(buf + f->pl_off, f->pl_len, cap - f->pl_off, &fv);
 
-	/* L2: answer the station that sent it; VLAN tags stay. */
-	tw_swap_bytes(buf, buf + 6, 6);
-
 	udp_len = (uint16_t)(pl_len + TW_WIRE_UDP_HLEN);
-	if (f->ipv6) {
-		tw_swap_bytes(ip + 8, ip + 24, 16);
-		tw_wr16(ip + 4, udp_len);
-		ip[7] = TW_WIRE_REFL_TTL;
-	} else {
-		tw_swap_bytes(ip + 12, ip + 16, 4);
-		tw_wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
-		/* RFC 5357 §4.2: the reflector sends with TTL 255. */
-		ip[8] = TW_WIRE_REFL_TTL;
-		tw_wr16(ip + 10, 0);
-		if (csum == TW_CSUM_SW)
-			tw_wr16(ip + 10,
-			     (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN, 0)));
-	}
-	tw_swap_bytes(udp, udp + 2, 2);
-	tw_wr16(udp + 4, udp_len);
-	tw_wr16(udp + 6, 0);
+	tw_wire_turn_around(buf, f, udp_len, csum, false);
 
 	out->len = (uint16_t)need;
 	out->l3_off = f->l3_off;

@@ -168,6 +168,16 @@ size_t tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_fra
 			      const struct tw_wire_refl_fields *v, enum tw_wire_csum_mode csum);
 
 /*
+ * Turn a parsed frame's headers around for its answer: swap MAC addresses, IP addresses and UDP
+ * ports, set TTL/Hop Limit to 255 (RFC 5357 §4.2), the IP and UDP lengths for a UDP datagram of
+ * udp_len octets, and the IPv4 header checksum (derived incrementally when the request's was
+ * verified in software, zero in TW_CSUM_OFFLOAD mode). The UDP checksum is left zero for the
+ * caller, who knows when the payload is final. Every kind of answer shares this.
+ */
+void tw_wire_turn_around(uint8_t *buf, const struct tw_wire_frame *f, uint16_t udp_len,
+			 enum tw_wire_csum_mode csum, bool l3_sw_verified);
+
+/*
  * Write T3 (host-order NTP/PTP) into a frame built by tw_wire_reflect_unauth(), updating the UDP
  * checksum incrementally (RFC 1624) in TW_CSUM_SW mode. `ts_off` is the frame offset of the
  * timestamp and `l4_off` that of the UDP header (unchanged by the rewrite).

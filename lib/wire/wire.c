@@ -170,11 +170,51 @@ tw_wire_udp_csum_ok(const uint8_t *buf, const struct tw_wire_frame *f)
 	return tw_wire_fold(sum) == 0xffff;
 }
 
+void
+tw_wire_turn_around(uint8_t *buf, const struct tw_wire_frame *f, uint16_t udp_len,
+		    enum tw_wire_csum_mode csum, bool l3_sw_verified)
+{
+	uint8_t *ip = buf + f->l3_off, *udp = buf + f->l4_off;
+
+	/* L2: answer the station that sent it. VLAN tags stay as they are. */
+	tw_swap_bytes(buf, buf + 6, 6);
+
+	if (f->ipv6) {
+		tw_swap_bytes(ip + 8, ip + 24, 16);
+		tw_wr16(ip + 4, udp_len);
+		ip[7] = TW_WIRE_REFL_TTL;
+	} else {
+		uint16_t old_tot = tw_rd16(ip + 2), old_w8 = tw_rd16(ip + 8), hc = tw_rd16(ip + 10);
+		uint32_t sum;
+
+		tw_swap_bytes(ip + 12, ip + 16, 4);
+		tw_wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
+		/* RFC 5357 §4.2: the reflector sends with TTL 255. */
+		ip[8] = TW_WIRE_REFL_TTL;
+		if (csum == TW_CSUM_SW && l3_sw_verified) {
+			/* RFC 1624 eqn. 3 over the two words that change (the swap keeps the sum). */
+			sum = (uint16_t)~hc;
+			sum += (uint16_t)~old_tot + (uint32_t)tw_rd16(ip + 2);
+			sum += (uint16_t)~old_w8 + (uint32_t)tw_rd16(ip + 8);
+			tw_wr16(ip + 10, (uint16_t)~tw_wire_fold(sum));
+		} else {
+			tw_wr16(ip + 10, 0);
+			if (csum == TW_CSUM_SW)
+				tw_wr16(ip + 10, (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN,
+										  0)));
+		}
+	}
+
+	tw_swap_bytes(udp, udp + 2, 2);
+	tw_wr16(udp + 4, udp_len);
+	tw_wr16(udp + 6, 0);
+}
+
 size_t
 tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 		       const struct tw_wire_refl_fields *v, enum tw_wire_csum_mode csum)
 {
-	uint8_t *ip = buf + f->l3_off, *udp = buf + f->l4_off, *pl = buf + f->pl_off;
+	uint8_t *udp = buf + f->l4_off, *pl = buf + f->pl_off;
 	struct tw_test_sender_unauth snd;
 	size_t pl_len = f->pl_len, new_len, rl = v->reflect_len, avail;
 	uint16_t udp_len, old_hc;
@@ -223,38 +263,9 @@ tw_wire_reflect_unauth(uint8_t *buf, size_t cap, const struct tw_wire_frame *f,
 	pl[39] = 0;
 	pl[TW_REFL_OFF_SENDER_TTL] = f->ttl;
 
-	/* L2: answer the station that sent it. VLAN tags stay as they are. */
-	tw_swap_bytes(buf, buf + 6, 6);
-
 	udp_len = (uint16_t)(pl_len + TW_WIRE_UDP_HLEN);
-	if (f->ipv6) {
-		tw_swap_bytes(ip + 8, ip + 24, 16);
-		tw_wr16(ip + 4, udp_len);
-		ip[7] = TW_WIRE_REFL_TTL;
-	} else {
-		uint16_t old_tot = tw_rd16(ip + 2), old_w8 = tw_rd16(ip + 8), hc = tw_rd16(ip + 10);
-
-		tw_swap_bytes(ip + 12, ip + 16, 4);
-		tw_wr16(ip + 2, (uint16_t)(udp_len + TW_WIRE_IPV4_HLEN));
-		ip[8] = TW_WIRE_REFL_TTL;
-		if (csum == TW_CSUM_SW && v->l3_sw_verified) {
-			/* RFC 1624 eqn. 3 over the two words that change (the swap keeps the sum). */
-			sum = (uint16_t)~hc;
-			sum += (uint16_t)~old_tot + (uint32_t)tw_rd16(ip + 2);
-			sum += (uint16_t)~old_w8 + (uint32_t)tw_rd16(ip + 8);
-			tw_wr16(ip + 10, (uint16_t)~tw_wire_fold(sum));
-		} else {
-			tw_wr16(ip + 10, 0);
-			if (csum == TW_CSUM_SW)
-				tw_wr16(ip + 10, (uint16_t)~tw_wire_fold(tw_wire_sum(ip, TW_WIRE_IPV4_HLEN,
-										  0)));
-		}
-	}
-
-	tw_swap_bytes(udp, udp + 2, 2);
-	tw_wr16(udp + 4, udp_len);
-	tw_wr16(udp + 6, 0);
-	/* Addresses were swapped above: the pseudo-header sum is the same either way round. */
+	tw_wire_turn_around(buf, f, udp_len, csum, v->l3_sw_verified);
+	/* Addresses were swapped: the pseudo-header sum is the same either way round. */
 	if (incr) {
 		uint64_t ts = v->rx_ts;
 
