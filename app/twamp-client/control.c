@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,24 +125,6 @@ control_accept_str(int accept)
 	if (accept < 0 || (size_t)accept >= sizeof(names) / sizeof(names[0]))
 		return "unknown Accept value";
 	return names[accept];
-}
-
-static int
-cb_random(void *arg, uint8_t *buf, size_t len)
-{
-	(void)arg;
-	while (len > 0) {
-		ssize_t n = getrandom(buf, len, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* lib/ctrl events: recorded here, acted upon by whoever waits for them. */
@@ -528,7 +509,7 @@ request_session(struct ctl *c, struct client_session *s, uint64_t padding, uint3
 	if (mode & TW_CTRL_MODE_REFLECT_OCTETS) {
 		/* RFC 6038: a value the server must echo in Accept-Session, and how many octets of
 		 * our padding it must return in every reflected packet. */
-		if (cb_random(NULL, (uint8_t *)&s->octets_reflected,
+		if (tw_ctrl_getrandom(NULL, (uint8_t *)&s->octets_reflected,
 			      sizeof(s->octets_reflected)) != 0)
 			s->octets_reflected = 0x7477;
 		p.octets_reflected = s->octets_reflected;
@@ -619,7 +600,7 @@ prepare_session(struct ctl *c, struct client_session *s, uint32_t mode, uint32_t
 			fill = 2;
 		if (fill > 0) {
 			s->reflect = calloc(1, fill);
-			if (s->reflect == NULL || cb_random(NULL, s->reflect, fill) != 0) {
+			if (s->reflect == NULL || tw_ctrl_getrandom(NULL, s->reflect, fill) != 0) {
 				fprintf(stderr, "twamp-client: cannot make the octets to reflect\n");
 				return -1;
 			}
@@ -860,7 +841,7 @@ set_up(struct ctl *c)
 		conf.ike.secret = c->ike->secret;
 		conf.ike.secret_len = c->ike->secret_len;
 	}
-	conf.ops.random = cb_random;
+	conf.ops.random = tw_ctrl_getrandom;
 	conf.ops.event = on_event;
 	c->cli = tw_ctrl_cli_new(&conf, c);	/* copies the secret */
 	tw_ctrl_wipe(&conf, sizeof(conf));

@@ -14,7 +14,6 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,24 +92,6 @@ ntp_interval_ns(uint64_t ntp)
 	unsigned __int128 ns = ((unsigned __int128)ntp * TW_TS_NSEC_PER_SEC) >> 32;
 
 	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
-}
-
-static int
-cb_random(void *arg, uint8_t *buf, size_t len)
-{
-	(void)arg;
-	while (len > 0) {
-		ssize_t n = getrandom(buf, len, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* KeyIDs are not secret (they travel in the clear); the secret is copied, never logged. */
@@ -645,7 +626,7 @@ twr_ctrl_init(struct twr_app *app)
 			 tw_ike_static_count(ctl.ike_static), c->ike_static_keys,
 			 c->ike_spi_layout == TW_CONF_SPI_4_4 ? "4+4" : "8+8");
 	}
-	sc->ops.random = cb_random;
+	sc->ops.random = tw_ctrl_getrandom;
 	sc->ops.key_lookup = cb_key_lookup;
 	sc->ops.session_request = cb_session_request;
 	sc->ops.event = cb_event;

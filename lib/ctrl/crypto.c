@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -220,4 +221,22 @@ tw_ctrl_stream_verify(struct tw_ctrl_stream *st, const uint8_t *msg, size_t len)
 		rc = -EBADMSG;
 	tw_ctrl_wipe(mac, sizeof(mac));
 	return rc;
+}
+
+int
+tw_ctrl_getrandom(void *arg, uint8_t *buf, size_t len)
+{
+	(void)arg;
+	while (len > 0) {
+		ssize_t n = getrandom(buf, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -72,6 +72,13 @@ int tw_ctrl_token_open(const uint8_t key[TW_CTRL_AES_KEY_LEN], const uint8_t tok
 int tw_ctrl_test_keys(const struct tw_ctrl_keys *ctrl, const uint8_t sid[16],
 		      struct tw_ctrl_keys *test);
 
+/*
+ * The ops.random the programs use: getrandom(2), retried on EINTR and short reads. (The state
+ * machines never call it themselves: tests and fuzzers pass a deterministic source instead.)
+ * @return 0 or -errno.
+ */
+int tw_ctrl_getrandom(void *arg, uint8_t *buf, size_t len);
+
 /* Wipe secrets so the compiler cannot elide it (OPENSSL_cleanse). */
 void tw_ctrl_wipe(void *p, size_t n);
 /* Constant-time equality (CRYPTO_memcmp): for MACs, challenges and anything secret. */
