@@ -18,6 +18,7 @@
 
 #include <yaml.h>
 
+#include "tw_bytes.h"
 #include "tw_conf.h"
 
 enum conf_limits {
@@ -828,36 +829,6 @@ key_modes(struct parser *p, const char *sect, const struct key *k)
 }
 
 static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Hex string (even length) into out. @return octets, or -1. */
-static int
-unhex(const char *s, size_t n, uint8_t *out, size_t max)
-{
-	size_t i;
-
-	if (n == 0 || n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
-
-static int
 add_key(struct parser *p, const yaml_mark_t *m, const struct tw_conf_key *key)
 {
 	struct tw_conf *c = p->c;
@@ -956,7 +927,7 @@ key_keys(struct parser *p, const char *sect, const struct key *k)
 				key.secret_len = (uint16_t)n;
 				have_secret = true;
 			} else {
-				int len = unhex(s, n, key.secret, sizeof(key.secret));
+				int len = tw_unhex(s, n, key.secret, sizeof(key.secret));
 
 				/* Never echo secret material into an error message. */
 				if (len < 0) {
@@ -1461,7 +1432,7 @@ tw_conf_keystore_load(const char *path, struct tw_conf *c, char *errbuf, size_t 
 			break;
 		}
 		memcpy(key.id, id, strlen(id));
-		len = unhex(hex, strlen(hex), key.secret, sizeof(key.secret));
+		len = tw_unhex(hex, strlen(hex), key.secret, sizeof(key.secret));
 		if (len <= 0) {
 			ks_fail(errbuf, errlen, path, lineno,
 				"passphrase is not an even number of hex digits (1-256 octets)");

@@ -10,42 +10,13 @@
 
 #include <openssl/crypto.h>
 
+#include "tw_bytes.h"
 #include "tw_ike_static.h"
 
 struct tw_ike_static {
 	unsigned int n;
 	struct tw_ike_static_entry e[TW_IKE_STATIC_MAX];
 };
-
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* @return octets decoded, or -1 (odd length, non-hex, more than max). */
-static int
-unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
 
 static bool
 all_zero(const uint8_t *p, size_t n)
@@ -72,8 +43,8 @@ parse_line(char *line, struct tw_ike_static_entry *e)
 	skd = strtok_r(NULL, " \t\r\n", &save);
 	if (skd == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL)
 		return "expected \"SPIi SPIr PRF SK_d\"";
-	li = unhex(spi_i, e->spi_i, sizeof(e->spi_i));
-	lr = unhex(spi_r, e->spi_r, sizeof(e->spi_r));
+	li = tw_unhex(spi_i, strlen(spi_i), e->spi_i, sizeof(e->spi_i));
+	lr = tw_unhex(spi_r, strlen(spi_r), e->spi_r, sizeof(e->spi_r));
 	if (li != lr || (li != 8 && li != 4))
 		return "SPIi and SPIr must both be 8 octets (16 hex digits), or both 4";
 	/* RFC 7296 §3.1: an established IKE SA has two non-zero SPIs. */
@@ -84,7 +55,7 @@ parse_line(char *line, struct tw_ike_static_entry *e)
 	if (p < 0)
 		return "unknown PRF (prfsha1, prfaesxcbc, prfsha256, prfsha384, prfsha512, prfaescmac)";
 	e->prf = (enum tw_ike_prf)p;
-	ls = unhex(skd, sk_d, sizeof(sk_d));
+	ls = tw_unhex(skd, strlen(skd), sk_d, sizeof(sk_d));
 	/* Never echo key material into the message. */
 	if (ls <= 0)
 		return "SK_d is not an even number of hex digits (1-256 octets)";

@@ -47,4 +47,36 @@ tw_swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 	memcpy(b, t, n);
 }
 
+/* One hex digit's value, or -1. */
+static inline int
+tw_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * n hex digits (no separators) into out, for keys and SPIs in configuration files.
+ * @return octets written, or -1 (empty, odd length, a non-hex digit, more than max octets).
+ */
+static inline int
+tw_unhex(const char *s, size_t n, uint8_t *out, size_t max)
+{
+	if (n == 0 || n % 2 != 0 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = tw_hexval(s[2 * i]), lo = tw_hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
 #endif /* TW_BYTES_H */
