@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "tcrypt_priv.h"
+#include "tw_ctrl_crypto.h"
 
 enum {
 	SHA1_BLOCK = 64,
@@ -212,23 +213,6 @@ tw_tcrypt_mgr_describe(const struct tw_tcrypt_mgr *m)
 	return m->desc;
 }
 
-/* AES-128 encryption of n octets (a multiple of 16) in ECB or CBC with a zero IV, by OpenSSL. */
-static int
-aes128(const EVP_CIPHER *type, const uint8_t key[16], const uint8_t *in, uint8_t *out, int n)
-{
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int len = 0, fin = 0, ok;
-
-	if (c == NULL)
-		return -ENOMEM;
-	ok = EVP_EncryptInit_ex(c, type, NULL, key, zero_iv) == 1 &&
-	     EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
-	     EVP_EncryptUpdate(c, out, &len, in, n) == 1 &&
-	     EVP_EncryptFinal_ex(c, out + len, &fin) == 1 && len + fin == n;
-	EVP_CIPHER_CTX_free(c);
-	return ok ? 0 : -EIO;
-}
-
 int
 tw_tcrypt_derive_keys(const uint8_t aes_session_key[TW_TCRYPT_AES_KEY_LEN],
 		      const uint8_t hmac_session_key[TW_TCRYPT_HMAC_KEY_LEN],
@@ -236,21 +220,19 @@ tw_tcrypt_derive_keys(const uint8_t aes_session_key[TW_TCRYPT_AES_KEY_LEN],
 		      uint8_t test_aes_key[TW_TCRYPT_AES_KEY_LEN],
 		      uint8_t test_hmac_key[TW_TCRYPT_HMAC_KEY_LEN])
 {
+	struct tw_ctrl_keys ctrl, test;
 	int rc;
 
-	/*
-	 * RFC 4656 §4.1.2: the test AES key is the control AES Session-key encrypted with the
-	 * 16-octet SID as the key, one block in ECB mode; the test HMAC key is the control HMAC
-	 * Session-key encrypted with the SID as the key, two blocks in CBC mode with IV = 0.
-	 */
-	rc = aes128(EVP_aes_128_ecb(), sid, aes_session_key, test_aes_key, TW_TCRYPT_AES_KEY_LEN);
-	if (rc == 0)
-		rc = aes128(EVP_aes_128_cbc(), sid, hmac_session_key, test_hmac_key,
-			    TW_TCRYPT_HMAC_KEY_LEN);
-	if (rc != 0) {
-		tw_tcrypt_wipe(test_aes_key, TW_TCRYPT_AES_KEY_LEN);
-		tw_tcrypt_wipe(test_hmac_key, TW_TCRYPT_HMAC_KEY_LEN);
+	/* RFC 4656 §4.1.2, one implementation for the whole project: lib/ctrl's. */
+	memcpy(ctrl.aes, aes_session_key, sizeof(ctrl.aes));
+	memcpy(ctrl.hmac, hmac_session_key, sizeof(ctrl.hmac));
+	rc = tw_ctrl_test_keys(&ctrl, sid, &test) == 0 ? 0 : -EIO;
+	if (rc == 0) {
+		memcpy(test_aes_key, test.aes, TW_TCRYPT_AES_KEY_LEN);
+		memcpy(test_hmac_key, test.hmac, TW_TCRYPT_HMAC_KEY_LEN);
 	}
+	tw_ctrl_wipe(&ctrl, sizeof(ctrl));
+	tw_ctrl_wipe(&test, sizeof(test));
 	return rc;
 }
 
