@@ -22,16 +22,17 @@ ssize_t
 tw_ike_kp_request_spis(uint8_t *buf, size_t cap, const uint8_t *spi_i, const uint8_t *spi_r,
 		       size_t spi_len)
 {
-	if (buf == NULL || spi_i == NULL || spi_r == NULL || spi_len != TW_IKE_KP_SPI_LEN)
+	if (buf == NULL || spi_i == NULL || spi_r == NULL ||
+	    (spi_len != TW_IKE_KP_SPI_LEN && spi_len != TW_IKE_KP_SPI_LEN_4))
 		return -EINVAL;
-	if (cap < TW_IKE_KP_REQ_HDR_LEN + 2 * TW_IKE_KP_SPI_LEN)
+	if (cap < TW_IKE_KP_REQ_HDR_LEN + 2 * spi_len)
 		return -ENOSPC;
 	buf[0] = TW_IKE_KP_VERSION;
 	buf[1] = TW_IKE_KP_BY_SPIS;
-	buf[2] = TW_IKE_KP_SPI_LEN;
-	memcpy(buf + 3, spi_i, TW_IKE_KP_SPI_LEN);
-	memcpy(buf + 3 + TW_IKE_KP_SPI_LEN, spi_r, TW_IKE_KP_SPI_LEN);
-	return TW_IKE_KP_REQ_HDR_LEN + 2 * TW_IKE_KP_SPI_LEN;
+	buf[2] = (uint8_t)spi_len;
+	memcpy(buf + 3, spi_i, spi_len);
+	memcpy(buf + 3 + spi_len, spi_r, spi_len);
+	return (ssize_t)(TW_IKE_KP_REQ_HDR_LEN + 2 * spi_len);
 }
 
 ssize_t
@@ -79,14 +80,17 @@ tw_ike_kp_request_parse(const uint8_t *buf, size_t len, struct tw_ike_kp_request
 	if (len < 3)
 		return 0;
 	if (buf[1] == TW_IKE_KP_BY_SPIS) {
-		if (buf[2] != TW_IKE_KP_SPI_LEN)
+		size_t sl = buf[2];
+
+		if (sl != TW_IKE_KP_SPI_LEN && sl != TW_IKE_KP_SPI_LEN_4)
 			return -EBADMSG;
-		need = TW_IKE_KP_REQ_HDR_LEN + 2 * TW_IKE_KP_SPI_LEN;
+		need = TW_IKE_KP_REQ_HDR_LEN + 2 * sl;
 		if (len < need)
 			return 0;
 		out->type = TW_IKE_KP_BY_SPIS;
-		memcpy(out->spi_i, buf + 3, TW_IKE_KP_SPI_LEN);
-		memcpy(out->spi_r, buf + 3 + TW_IKE_KP_SPI_LEN, TW_IKE_KP_SPI_LEN);
+		out->spi_len = sl;
+		memcpy(out->spi_i, buf + 3, sl);
+		memcpy(out->spi_r, buf + 3 + sl, sl);
 		return (int)need;
 	}
 	if (buf[2] == WIRE_FAMILY_V4) {

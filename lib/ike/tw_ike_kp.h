@@ -9,12 +9,14 @@
  * Wire format, as implemented by ippm_plugin.c handle() and ippm_query.py query()/main() (the
  * wire truth; tools/strongswan/README.rst "Socket protocol" agrees). All integers big-endian.
  *
- *   Request, type 1 (by SPIs), 19 octets:
+ *   Request, type 1 (by SPIs), 19 or 11 octets:
  *     0      u8  version = 1
  *     1      u8  type    = 1
- *     2      u8  spi_len = 8     (anything else: the plugin answers status 2 and closes)
- *     3..10      SPIi[8]         (as on the IKE wire, i.e. as swanctl prints them)
- *     11..18     SPIr[8]
+ *     2      u8  spi_len = 8 | 4 (anything else: the plugin answers status 2 and closes)
+ *     3..        SPIi[spi_len]   (as on the IKE wire, i.e. as swanctl prints them)
+ *                SPIr[spi_len]
+ *     spi_len 4 is the draft's 4 + 4 Key ID layout: the plugin matches the SA whose SPIi and
+ *     SPIr start with these octets, and answers status 2 if more than one does.
  *   Request, type 2 (by peer address), 7 or 19 octets:
  *     0      u8  version = 1
  *     1      u8  type    = 2
@@ -38,7 +40,7 @@
  * Strictness (both parsers, enforced as soon as the octets concerned are in the buffer, so a
  * malformed message is reported as early as possible and a valid prefix is always "incomplete"):
  *   version != 1                                           -EPROTONOSUPPORT
- *   unknown type, spi_len != 8, family not 4 | 6,
+ *   unknown type, spi_len not 8 | 4, family not 4 | 6,
  *   unknown status, status != 0 with prf or key_len != 0,
  *   status 0 with key_len != tw_ike_prf_out_len(prf)       -EBADMSG
  *   status 0 with a PRF ID not in enum tw_ike_prf           -ENOTSUP
@@ -57,6 +59,7 @@
 enum tw_ike_kp_wire {
 	TW_IKE_KP_VERSION = 1,
 	TW_IKE_KP_SPI_LEN = 8,		/* IKEv2 SPI, RFC 7296 §3.1 */
+	TW_IKE_KP_SPI_LEN_4 = 4,	/* draft-ietf-ippm-ipsec-06's 4 + 4 Key ID layout */
 	TW_IKE_KP_REQ_HDR_LEN = 3,	/* version, type, spi_len | family */
 	TW_IKE_KP_REQ_MAX = 19,		/* type 1, or type 2 with IPv6 */
 	TW_IKE_KP_RESP_HDR_LEN = 5,	/* version, status, prf (2), key_len */
@@ -78,7 +81,8 @@ enum tw_ike_kp_status {
 
 struct tw_ike_kp_request {
 	enum tw_ike_kp_type type;
-	uint8_t spi_i[TW_IKE_KP_SPI_LEN];	/* type 1 */
+	size_t spi_len;				/* type 1: 8 or 4 */
+	uint8_t spi_i[TW_IKE_KP_SPI_LEN];	/* type 1: spi_len octets */
 	uint8_t spi_r[TW_IKE_KP_SPI_LEN];	/* type 1 */
 	int family;				/* type 2: AF_INET or AF_INET6 */
 	uint8_t addr[16];			/* type 2: 4 or 16 octets, network order */
@@ -102,9 +106,9 @@ struct tw_ike_kp_response {
  * @param spi_i, spi_r
  *   IKE SA initiator and responder SPIs, spi_len octets each, as on the IKE wire.
  * @param spi_len
- *   Must be 8 (the only length the plugin accepts).
+ *   8, or 4 (the first four octets of each SPI: the draft's 4 + 4 layout).
  * @return
- *   Octets written (19), -EINVAL (NULL pointer, spi_len != 8) or -ENOSPC (cap too small).
+ *   Octets written (19 or 11), -EINVAL (NULL pointer, other spi_len) or -ENOSPC.
  */
 ssize_t
 tw_ike_kp_request_spis(uint8_t *buf, size_t cap, const uint8_t *spi_i, const uint8_t *spi_r,

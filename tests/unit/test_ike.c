@@ -27,6 +27,7 @@
 
 #include "tw_ike.h"
 #include "tw_ike_kp.h"
+#include "tw_ike_kpc.h"
 #include "tw_ike_static.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -844,14 +845,16 @@ kp_parse_heap(const uint8_t *msg, size_t len, int is_req, enum tw_ike_kp_type ex
 struct kp_req_vec {
 	const char *what;
 	enum tw_ike_kp_type type;
-	int family;			/* type 2 */
+	int family;			/* type 2; type 1: spi_len */
 	const char *addr;		/* type 2, hex */
 	const char *wire;		/* what ippm_query.py sends */
 };
 
 static const struct kp_req_vec kp_req_vecs[] = {
 	/* ippm_query.py spi c3a1b2d4e5f60718 9f8e7d6c5b4a3928 */
-	{ "spis", TW_IKE_KP_BY_SPIS, 0, NULL, "010108" KP_SPI_I KP_SPI_R },
+	{ "spis", TW_IKE_KP_BY_SPIS, 8, NULL, "010108" KP_SPI_I KP_SPI_R },
+	/* the draft's 4 + 4 layout: the first four octets of each SPI */
+	{ "spis4", TW_IKE_KP_BY_SPIS, 4, NULL, "010104c3a1b2d49f8e7d6c" },
 	/* ippm_query.py peer 198.18.1.2 */
 	{ "peer4", TW_IKE_KP_BY_PEER, AF_INET, "c6120102", "010204c6120102" },
 	/* ippm_query.py peer 2001:db8::2 */
@@ -875,7 +878,8 @@ test_kp_request_golden(void **state)
 		ssize_t n;
 
 		if (v->type == TW_IKE_KP_BY_SPIS) {
-			n = tw_ike_kp_request_spis(buf, sizeof(buf), spi_i, spi_r, 8);
+			n = tw_ike_kp_request_spis(buf, sizeof(buf), spi_i, spi_r,
+						   (size_t)v->family);
 		} else {
 			alen = unhex(v->addr, addr, sizeof(addr));
 			n = tw_ike_kp_request_peer(buf, sizeof(buf), v->family, addr);
@@ -884,8 +888,10 @@ test_kp_request_golden(void **state)
 		expect_hex(v->what, i, buf, (size_t)n, v->wire);
 		/* exactly the size needed is enough, one less is not */
 		if (v->type == TW_IKE_KP_BY_SPIS) {
-			assert_int_equal(tw_ike_kp_request_spis(buf, len, spi_i, spi_r, 8), len);
-			assert_int_equal(tw_ike_kp_request_spis(buf, len - 1, spi_i, spi_r, 8),
+			size_t sl = (size_t)v->family;
+
+			assert_int_equal(tw_ike_kp_request_spis(buf, len, spi_i, spi_r, sl), len);
+			assert_int_equal(tw_ike_kp_request_spis(buf, len - 1, spi_i, spi_r, sl),
 					 -ENOSPC);
 		} else {
 			assert_int_equal(tw_ike_kp_request_peer(buf, len, v->family, addr), len);
@@ -897,8 +903,9 @@ test_kp_request_golden(void **state)
 		assert_int_equal(kp_parse_heap(wire, len, 1, 0, &q, NULL), (int)len);
 		assert_int_equal(q.type, v->type);
 		if (v->type == TW_IKE_KP_BY_SPIS) {
-			assert_memory_equal(q.spi_i, spi_i, 8);
-			assert_memory_equal(q.spi_r, spi_r, 8);
+			assert_int_equal(q.spi_len, (size_t)v->family);
+			assert_memory_equal(q.spi_i, spi_i, q.spi_len);
+			assert_memory_equal(q.spi_r, spi_r, q.spi_len);
 		} else {
 			assert_int_equal(q.family, v->family);
 			assert_memory_equal(q.addr, addr, alen);
@@ -924,7 +931,8 @@ static const struct {
 	{ "000108" KP_SPI_I KP_SPI_R, -EPROTONOSUPPORT },
 	{ "0103", -EBADMSG },			/* type 3 */
 	{ "0100", -EBADMSG },			/* type 0 */
-	{ "010104", -EBADMSG },			/* spi_len 4 */
+	{ "010105", -EBADMSG },			/* spi_len 5 */
+	{ "010100", -EBADMSG },			/* spi_len 0 */
 	{ "010110" KP_SPI_I KP_SPI_R, -EBADMSG },	/* spi_len 16 */
 	{ "010205c6120102", -EBADMSG },		/* family 5 */
 	{ "010202c6120102", -EBADMSG },		/* AF_INET is not the wire value */
@@ -946,7 +954,7 @@ test_kp_request_invalid(void **state)
 			fail();
 		}
 	}
-	assert_int_equal(tw_ike_kp_request_spis(buf, sizeof(buf), spi, spi, 4), -EINVAL);
+	assert_int_equal(tw_ike_kp_request_spis(buf, sizeof(buf), spi, spi, 5), -EINVAL);
 	assert_int_equal(tw_ike_kp_request_spis(buf, sizeof(buf), spi, spi, 16), -EINVAL);
 	assert_int_equal(tw_ike_kp_request_spis(NULL, sizeof(buf), spi, spi, 8), -EINVAL);
 	assert_int_equal(tw_ike_kp_request_spis(buf, sizeof(buf), NULL, spi, 8), -EINVAL);
@@ -1275,6 +1283,173 @@ test_static_keys(void **state)
 	assert_null(tw_ike_static_load(path, err, sizeof(err)));
 }
 
+/*
+ * ---------------------------------------------------------------------------------------------
+ * Pipelined key-provider client (tw_ike_kpc.h): responses matched in order, any split, timeouts
+ * and hostile streams fail everything pending, nothing secret left behind.
+ * ---------------------------------------------------------------------------------------------
+ */
+struct kpc_rec {
+	unsigned int n;
+	uint64_t tag[8];
+	int status[8];
+	struct tw_ike_kp_response r[8];
+};
+
+static void
+kpc_cb(void *arg, uint64_t tag, int status, const struct tw_ike_kp_response *resp)
+{
+	struct kpc_rec *rec = arg;
+
+	assert_true(rec->n < 8);
+	assert_true((status == 0) == (resp != NULL));
+	rec->tag[rec->n] = tag;
+	rec->status[rec->n] = status;
+	if (resp != NULL)
+		rec->r[rec->n] = *resp;
+	rec->n++;
+}
+
+/* Responses for: by-SPIs OK (sha256), by-SPIs no SA, by-peer OK (sha1 + SPIs), error. */
+#define KPC_RESP_OK "01000005" "20" KP_KEY32
+#define KPC_RESP_NOSA "0101000000"
+#define KPC_RESP_PEER "01000002" "14" "000102030405060708090a0b0c0d0e0f10111213" KP_SPI_I KP_SPI_R
+#define KPC_RESP_ERR "0102000000"
+
+static void
+test_kpc_pipeline(void **state)
+{
+	static struct tw_ike_kpc k;	/* static: big */
+	uint8_t spi_i[8], spi_r[8], addr[4] = { 198, 18, 0, 2 }, wire[256], key[32];
+	const uint8_t *out;
+	struct kpc_rec rec;
+	size_t len, olen;
+
+	(void)state;
+	unhex(KP_SPI_I, spi_i, sizeof(spi_i));
+	unhex(KP_SPI_R, spi_r, sizeof(spi_r));
+	unhex(KP_KEY32, key, sizeof(key));
+	len = unhex(KPC_RESP_OK KPC_RESP_NOSA KPC_RESP_PEER KPC_RESP_ERR, wire, sizeof(wire));
+	/* every split of the four responses gives the same four answers */
+	for (size_t cut = 0; cut <= len; cut++) {
+		tw_ike_kpc_init(&k);
+		memset(&rec, 0, sizeof(rec));
+		assert_int_equal(tw_ike_kpc_submit_spis(&k, 11, 100, spi_i, spi_r, 8), 0);
+		assert_int_equal(tw_ike_kpc_submit_spis(&k, 12, 100, spi_i, spi_r, 4), 0);
+		assert_int_equal(tw_ike_kpc_submit_peer(&k, 13, 100, AF_INET, addr), 0);
+		assert_int_equal(tw_ike_kpc_submit_spis(&k, 14, 100, spi_i, spi_r, 8), 0);
+		olen = tw_ike_kpc_pending_out(&k, &out);
+		assert_int_equal(olen, 19 + 11 + 7 + 19);
+		expect_hex("kpc out", cut, out, olen,
+			   "010108" KP_SPI_I KP_SPI_R "010104c3a1b2d49f8e7d6c" "010204c6120002"
+			   "010108" KP_SPI_I KP_SPI_R);
+		tw_ike_kpc_written(&k, 5);
+		assert_int_equal(tw_ike_kpc_pending_out(&k, &out), olen - 5);
+		tw_ike_kpc_written(&k, olen);
+		assert_int_equal(tw_ike_kpc_pending_out(&k, &out), 0);
+		assert_int_equal(tw_ike_kpc_inflight(&k), 4);
+		assert_int_equal(tw_ike_kpc_input(&k, wire, cut, kpc_cb, &rec), 0);
+		assert_int_equal(tw_ike_kpc_input(&k, wire + cut, len - cut, kpc_cb, &rec), 0);
+		assert_int_equal(rec.n, 4);
+		assert_int_equal(tw_ike_kpc_inflight(&k), 0);
+		assert_int_equal(rec.tag[0], 11);
+		assert_int_equal(rec.status[0], 0);
+		assert_int_equal(rec.r[0].prf, TW_IKE_PRF_HMAC_SHA2_256);
+		assert_int_equal(rec.r[0].key_len, 32);
+		assert_memory_equal(rec.r[0].key, key, 32);
+		assert_int_equal(rec.tag[1], 12);
+		assert_int_equal(rec.status[1], -ENOENT);
+		assert_int_equal(rec.tag[2], 13);
+		assert_int_equal(rec.status[2], 0);
+		assert_int_equal(rec.r[2].prf, TW_IKE_PRF_HMAC_SHA1);
+		assert_memory_equal(rec.r[2].spi_i, spi_i, 8);
+		assert_memory_equal(rec.r[2].spi_r, spi_r, 8);
+		assert_int_equal(rec.tag[3], 14);
+		assert_int_equal(rec.status[3], -EIO);
+		/* no secret octet is left in the state */
+		for (size_t i = 0; i < sizeof(k.in); i++)
+			assert_int_equal(k.in[i], 0);
+	}
+}
+
+static void
+test_kpc_failures(void **state)
+{
+	static struct tw_ike_kpc k;
+	uint8_t spi[8] = { 1 }, wire[128];
+	struct kpc_rec rec;
+	size_t len;
+
+	(void)state;
+	/* a timeout fails every pending request, oldest deadline first counts */
+	tw_ike_kpc_init(&k);
+	memset(&rec, 0, sizeof(rec));
+	assert_int_equal(tw_ike_kpc_deadline(&k), UINT64_MAX);
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 1, 1000, spi, spi, 8), 0);
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 2, 5000, spi, spi, 8), 0);
+	assert_int_equal(tw_ike_kpc_deadline(&k), 1000);
+	assert_false(tw_ike_kpc_expire(&k, 999, kpc_cb, &rec));
+	assert_int_equal(rec.n, 0);
+	assert_true(tw_ike_kpc_expire(&k, 1000, kpc_cb, &rec));
+	assert_int_equal(rec.n, 2);
+	assert_int_equal(rec.status[0], -ETIMEDOUT);
+	assert_int_equal(rec.status[1], -ETIMEDOUT);
+	assert_int_equal(rec.tag[1], 2);
+	assert_int_equal(tw_ike_kpc_inflight(&k), 0);
+	assert_int_equal(tw_ike_kpc_pending_out(&k, &(const uint8_t *){ NULL }), 0);
+
+	/* an answer to nothing */
+	memset(&rec, 0, sizeof(rec));
+	len = unhex(KPC_RESP_NOSA, wire, sizeof(wire));
+	assert_int_equal(tw_ike_kpc_input(&k, wire, len, kpc_cb, &rec), -EPROTO);
+	assert_int_equal(rec.n, 0);
+
+	/* one answer too many: the first is answered, then everything else fails */
+	tw_ike_kpc_init(&k);
+	memset(&rec, 0, sizeof(rec));
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 7, 10, spi, spi, 8), 0);
+	len = unhex(KPC_RESP_NOSA KPC_RESP_NOSA, wire, sizeof(wire));
+	assert_int_equal(tw_ike_kpc_input(&k, wire, len, kpc_cb, &rec), -EPROTO);
+	assert_int_equal(rec.n, 1);
+	assert_int_equal(rec.status[0], -ENOENT);
+
+	/* a malformed answer (wrong key length for the PRF) fails both pending requests */
+	tw_ike_kpc_init(&k);
+	memset(&rec, 0, sizeof(rec));
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 8, 10, spi, spi, 8), 0);
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 9, 10, spi, spi, 8), 0);
+	len = unhex("0100000510" KP_KEY32, wire, sizeof(wire));
+	assert_int_equal(tw_ike_kpc_input(&k, wire, len, kpc_cb, &rec), -EBADMSG);
+	assert_int_equal(rec.n, 2);
+	assert_int_equal(rec.status[0], -EBADMSG);
+	assert_int_equal(rec.status[1], -EBADMSG);
+	for (size_t i = 0; i < sizeof(k.in); i++)
+		assert_int_equal(k.in[i], 0);
+
+	/* connection lost: fail_all with the caller's status */
+	tw_ike_kpc_init(&k);
+	memset(&rec, 0, sizeof(rec));
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 3, 10, spi, spi, 8), 0);
+	len = unhex("01000005", wire, sizeof(wire));	/* a partial answer */
+	assert_int_equal(tw_ike_kpc_input(&k, wire, len, kpc_cb, &rec), 0);
+	tw_ike_kpc_fail_all(&k, -ECONNRESET, kpc_cb, &rec);
+	assert_int_equal(rec.n, 1);
+	assert_int_equal(rec.status[0], -ECONNRESET);
+	assert_int_equal(k.in_len, 0);
+
+	/* bounded: TW_IKE_KPC_MAX_PENDING in flight, then -EBUSY; bad arguments refused */
+	tw_ike_kpc_init(&k);
+	for (unsigned int i = 0; i < TW_IKE_KPC_MAX_PENDING; i++)
+		assert_int_equal(tw_ike_kpc_submit_spis(&k, i, 10, spi, spi, 8), 0);
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 99, 10, spi, spi, 8), -EBUSY);
+	assert_int_equal(tw_ike_kpc_submit_peer(&k, 99, 10, AF_INET, spi), -EBUSY);
+	tw_ike_kpc_init(&k);
+	assert_int_equal(tw_ike_kpc_submit_spis(&k, 1, 10, spi, spi, 5), -EINVAL);
+	assert_int_equal(tw_ike_kpc_submit_peer(&k, 1, 10, AF_UNIX, spi), -EINVAL);
+	assert_int_equal(tw_ike_kpc_inflight(&k), 0);
+	assert_int_equal(tw_ike_kpc_pending_out(&k, &(const uint8_t *){ NULL }), 0);
+}
+
 int
 main(void)
 {
@@ -1295,6 +1470,8 @@ main(void)
 		cmocka_unit_test(test_kp_response_round_trip),
 		cmocka_unit_test(test_kp_response_encode_invalid),
 		cmocka_unit_test(test_static_keys),
+		cmocka_unit_test(test_kpc_pipeline),
+		cmocka_unit_test(test_kpc_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
