@@ -2,7 +2,8 @@
 """Query the strongSwan "ippm" charon plugin for the RFC 7717 /
 draft-ietf-ippm-ipsec O/TWAMP shared secret PRF(SK_d, "IPPM") of an IKEv2 SA.
 
-  ippm_query.py [-s SOCKET] spi SPIi SPIr      (SPIs as 16 hex digits)
+  ippm_query.py [-s SOCKET] spi SPIi SPIr      (SPIs as 16 hex digits, or 8 + 8:
+                                               the first 4 octets of each, draft 4+4)
   ippm_query.py [-s SOCKET] peer ADDRESS
 
 By default only a SHA-256 fingerprint of the secret is printed; --show-key
@@ -71,9 +72,9 @@ def main():
     if args.cmd == "spi":
         spi_i = bytes.fromhex(args.spi_i.replace(":", "").removeprefix("0x"))
         spi_r = bytes.fromhex(args.spi_r.replace(":", "").removeprefix("0x"))
-        if len(spi_i) != 8 or len(spi_r) != 8:
-            ap.error("SPIs must be 8 bytes (16 hex digits)")
-        req = bytes([VERSION, 1, 8]) + spi_i + spi_r
+        if len(spi_i) != len(spi_r) or len(spi_i) not in (4, 8):
+            ap.error("SPIs must be 8 bytes (16 hex digits) or both 4 bytes")
+        req = bytes([VERSION, 1, len(spi_i)]) + spi_i + spi_r
     else:
         addr = ipaddress.ip_address(args.address)
         req = bytes([VERSION, 2, addr.version]) + addr.packed

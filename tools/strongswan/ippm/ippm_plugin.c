@@ -94,27 +94,84 @@ static int derive(ike_sa_id_t *id, uint16_t *prf_id, chunk_t *out)
 }
 
 /**
- * Find an established IKEv2 SA whose peer address equals host (port ignored)
+ * Find the newest ESTABLISHED IKEv2 SA whose peer address equals host (port
+ * ignored): after a rekey or a make-before-break reauthentication the old and
+ * the new SA may briefly both be established.  Newest = largest
+ * STAT_ESTABLISHED (monotonic seconds), then largest unique ID (allocated in
+ * creation order) for SAs established within the same second.
  */
 static ike_sa_id_t *find_by_peer(host_t *host)
 {
 	enumerator_t *enumerator;
 	ike_sa_t *ike_sa;
 	ike_sa_id_t *id = NULL;
+	uint32_t t, best_t = 0, u, best_u = 0;
 
 	enumerator = charon->ike_sa_manager->create_enumerator(
 											charon->ike_sa_manager, TRUE);
 	while (enumerator->enumerate(enumerator, &ike_sa))
 	{
-		if (ike_sa->get_version(ike_sa) == IKEV2 &&
-			ike_sa->get_state(ike_sa) == IKE_ESTABLISHED &&
-			host->ip_equals(host, ike_sa->get_other_host(ike_sa)))
+		if (ike_sa->get_version(ike_sa) != IKEV2 ||
+			ike_sa->get_state(ike_sa) != IKE_ESTABLISHED ||
+			!host->ip_equals(host, ike_sa->get_other_host(ike_sa)))
 		{
+			continue;
+		}
+		t = ike_sa->get_statistic(ike_sa, STAT_ESTABLISHED);
+		u = ike_sa->get_unique_id(ike_sa);
+		if (!id || t > best_t || (t == best_t && u > best_u))
+		{
+			DESTROY_IF(id);
 			id = ike_sa->get_id(ike_sa)->clone(ike_sa->get_id(ike_sa));
-			break;
+			best_t = t;
+			best_u = u;
 		}
 	}
 	enumerator->destroy(enumerator);
+	return id;
+}
+
+/**
+ * Find the ESTABLISHED or REKEYING IKEv2 SA whose SPIi starts with the 4
+ * octets spi_i and whose SPIr starts with the 4 octets spi_r (the draft's
+ * 4 + 4 Key ID layout), both in wire order.  *ambiguous is set if more than
+ * one SA matches (then NULL is returned).
+ */
+static ike_sa_id_t *find_by_spi4(u_char *spi_i, u_char *spi_r, bool *ambiguous)
+{
+	enumerator_t *enumerator;
+	ike_sa_t *ike_sa;
+	ike_sa_id_t *id = NULL, *sa_id;
+	uint64_t si, sr;
+	int matches = 0;
+
+	enumerator = charon->ike_sa_manager->create_enumerator(
+											charon->ike_sa_manager, TRUE);
+	while (enumerator->enumerate(enumerator, &ike_sa))
+	{
+		if (ike_sa->get_version(ike_sa) != IKEV2 ||
+			(ike_sa->get_state(ike_sa) != IKE_ESTABLISHED &&
+			 ike_sa->get_state(ike_sa) != IKE_REKEYING))
+		{
+			continue;
+		}
+		sa_id = ike_sa->get_id(ike_sa);
+		/* charon stores SPIs in network order: the first 4 octets in
+		 * memory are the first 4 on the wire */
+		si = sa_id->get_initiator_spi(sa_id);
+		sr = sa_id->get_responder_spi(sa_id);
+		if (memeq(&si, spi_i, 4) && memeq(&sr, spi_r, 4) && ++matches == 1)
+		{
+			id = sa_id->clone(sa_id);
+		}
+	}
+	enumerator->destroy(enumerator);
+	*ambiguous = matches > 1;
+	if (*ambiguous)
+	{
+		DESTROY_IF(id);
+		id = NULL;
+	}
 	return id;
 }
 
@@ -124,7 +181,7 @@ static ike_sa_id_t *find_by_peer(host_t *host)
 static bool handle(stream_t *stream)
 {
 	u_char hdr[3], buf[32], resp[5 + 255 + 16];
-	uint64_t spi_i, spi_r;
+	uint64_t spi_i = 0, spi_r = 0;
 	uint16_t prf_id = 0;
 	chunk_t key = chunk_empty;
 	ike_sa_id_t *id;
@@ -157,6 +214,27 @@ static bool handle(stream_t *stream)
 		if (status == IPPM_NO_SA)
 		{
 			id = ike_sa_id_create(IKEV2_MAJOR_VERSION, spi_i, spi_r, FALSE);
+			status = derive(id, &prf_id, &key);
+			id->destroy(id);
+		}
+	}
+	else if (type == IPPM_REQ_BY_SPI && hdr[2] == 4)
+	{
+		bool ambiguous;
+
+		if (!stream->read_all(stream, buf, 8))
+		{
+			return FALSE;
+		}
+		id = find_by_spi4(buf, buf + 4, &ambiguous);
+		status = ambiguous ? IPPM_ERROR : IPPM_NO_SA;
+		if (ambiguous)
+		{
+			DBG1(DBG_CFG, "ippm: SPIs %.8x.../%.8x... match more than one "
+				 "IKE_SA", untoh32(buf), untoh32(buf + 4));
+		}
+		if (id)
+		{
 			status = derive(id, &prf_id, &key);
 			id->destroy(id);
 		}
