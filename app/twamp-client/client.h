@@ -112,6 +112,9 @@ struct client_opts {
 	const char *keystore;
 	/* --ike-static: RFC 7717 mode 128 with an IKEv2 SA of this file (keys.c) */
 	const char *ike_static;
+	/* --ike-socket / --ike-daemon: ... or with the newest IKEv2 SA with the reflector that the
+	 * local IKE daemon's "ippm" socket reports (tools/strongswan) */
+	const char *ike_socket;
 	enum tw_ctrl_spi_layout spi_layout;	/* --spi-layout, default 8+8 */
 	bool ike_spis_set;		/* --ike-spis given: the SA to use, else the first */
 	uint8_t ike_spi_i[8];		/* --ike-spis, network order */
@@ -171,14 +174,16 @@ struct client_ike {
 	uint8_t spi_i[8];			/* network order; past spi_len zero */
 	uint8_t spi_r[8];
 	int prf;				/* enum tw_ike_prf of the SA */
+	const char *provider;			/* "static" or "ike-daemon" */
 	uint8_t secret[TW_CTRL_SECRET_MAX];	/* PRF(SK_d, "IPPM"), never printed */
 	size_t secret_len;
 };
 
 /*
- * Load the IKEv2 SA --ike-static names (the first entry, or --ike-spis) for --spi-layout. No
- * --ike-static: ik->present is false. Never prints a secret. @return 0, or -1 after printing
- * the error.
+ * Load the IKEv2 SA --ike-static names (the first entry, or --ike-spis) for --spi-layout, or
+ * ask the IKE daemon at --ike-socket for the newest SA with the reflector (or the one with
+ * --ike-spis), within --control-timeout. Neither option: ik->present is false. Never prints a
+ * secret. @return 0, or -1 after printing the error (-2: the daemon knows no such SA).
  */
 int keys_load_ike(const struct client_opts *o, struct client_ike *ik);
 void keys_ike_wipe(struct client_ike *ik);
@@ -332,6 +337,8 @@ struct control_info {
 	char error[256];		/* control-level failure, "" when none */
 	/* RFC 7717 (--ike-static): the IKEv2 SA whose SPIs went in the Key ID; no secret here */
 	bool ike;
+	const char *ike_provider;	/* "static" or "ike-daemon" */
+	const char *ike_prf;		/* the SA's PRF, e.g. "prfsha256" */
 	enum tw_ctrl_spi_layout ike_layout;
 	uint8_t ike_spi_len;
 	uint8_t ike_spi_i[8];

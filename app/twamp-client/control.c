@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "tw_ike.h"
 #include "tw_ts.h"
 
 #define NSEC_PER_SEC UINT64_C(1000000000)
@@ -298,6 +299,14 @@ explain_close(struct ctl *c)
 			set_error(c, "the server knows no IKE SA with SPIs %s:%s (Accept 6): "
 				  "SPIi:SPIr in the %s layout (RFC 7717 §5.2)", hi, hr,
 				  ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8");
+		} else if (ci->server_start_accept == TW_CTRL_ACCEPT_INTERNAL && ci->ike) {
+			char hi[17], hr[17];
+
+			keys_hex(ci->ike_spi_i, ci->ike_spi_len, hi);
+			keys_hex(ci->ike_spi_r, ci->ike_spi_len, hr);
+			set_error(c, "the server could not get the key of IKE SA %s:%s from its key "
+				  "provider (Accept 2, internal error: is its IKE daemon running?)",
+				  hi, hr);
 		} else if (ci->have_greeting && ci->modes_offered == 0)
 			set_error(c, "the server refuses to talk to us: its Server Greeting offers "
 				  "Modes 0 (RFC 4656 §3.1)");
@@ -319,7 +328,7 @@ explain_close(struct ctl *c)
 		if (ci->ike && ci->have_greeting && !(ci->modes_offered & TW_CTRL_MODE_IKEV2)) {
 			mode_list(ci->modes_offered, theirs, sizeof(theirs));
 			set_error(c, "server does not offer IKEv2-derived keys (mode 128): it offers "
-				  "%s (Modes 0x%x); --ike-static never falls back to a passphrase",
+				  "%s (Modes 0x%x); IKEv2-derived keys never fall back to a passphrase",
 				  theirs, ci->modes_offered);
 			break;
 		}
@@ -327,7 +336,7 @@ explain_close(struct ctl *c)
 		mode_list(ci->modes_offered, theirs, sizeof(theirs));
 		set_error(c, "no common security mode: the server offers %s (Modes 0x%x), we accept "
 			  "%s%s", theirs, ci->modes_offered, ours,
-			  ci->ike ? " (each with mode 128, --ike-static)" :
+			  ci->ike ? " (each with mode 128, IKEv2-derived key)" :
 			  c->key->present ? "" : " (authenticated, encrypted and mixed modes need a "
 						  "key: -k with --passphrase, --passphrase-file or "
 						  "--keystore)");
@@ -983,9 +992,11 @@ control_run(const struct client_opts *o)
 	memset(&tot, 0, sizeof(tot));
 	if (keys_load(o, &key) != 0)
 		return CLIENT_EXIT_SETUP;
-	if (keys_load_ike(o, &ike) != 0) {
+	rc = keys_load_ike(o, &ike);
+	if (rc != 0) {
 		keys_wipe(&key);
-		return CLIENT_EXIT_SETUP;
+		/* No IKE SA with the reflector: nothing to authenticate with, a refusal of sorts. */
+		return rc == -2 ? CLIENT_EXIT_CONTROL : CLIENT_EXIT_SETUP;
 	}
 	if (!key.present && !ike.present && !(o->modes & TW_CTRL_MODE_UNAUTH)) {
 		fprintf(stderr, "twamp-client: modes authenticated, encrypted and mixed need a key "
@@ -1010,6 +1021,8 @@ control_run(const struct client_opts *o)
 	c->ike = &ike;
 	if (ike.present) {
 		ci.ike = true;
+		ci.ike_provider = ike.provider;
+		ci.ike_prf = tw_ike_prf_name((enum tw_ike_prf)ike.prf);
 		ci.ike_layout = ike.layout;
 		ci.ike_spi_len = ike.spi_len;
 		memcpy(ci.ike_spi_i, ike.spi_i, sizeof(ci.ike_spi_i));

@@ -9,22 +9,31 @@
  * same lib/conf parser as the reflector's control.keystore). Files that group or others may
  * access are refused. No secret is ever printed; every copy is wiped.
  *
- * RFC 7717 mode 128 (--ike-static F): the secret is PRF(SK_d, "IPPM") of an IKEv2 SA, read by
- * lib/ike's static key provider ("SPIi SPIr PRF SK_d" lines, SK_d never kept); the SA's SPIs
- * go in the Set-Up-Response Key ID instead of a KeyID.
+ * RFC 7717 mode 128: the secret is PRF(SK_d, "IPPM") of an IKEv2 SA; the SA's SPIs go in the
+ * Set-Up-Response Key ID instead of a KeyID. Two key providers:
+ *  - --ike-static F: lib/ike's static file ("SPIi SPIr PRF SK_d" lines, SK_d never kept);
+ *  - --ike-socket S: the local IKE daemon's "ippm" socket (tools/strongswan), asked for the
+ *    newest IKEv2 SA with the reflector's address (or the SA of --ike-spis); it answers with the
+ *    SPIs, the PRF and the derived secret, SK_d never leaves the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "tw_conf.h"
 #include "tw_ike.h"
+#include "tw_ike_kpc.h"
 #include "tw_ike_static.h"
 
 static int __attribute__((format(printf, 1, 2)))
@@ -196,8 +205,8 @@ keys_hex(const uint8_t *p, size_t n, char *buf)
 	buf[2 * n] = '\0';
 }
 
-int
-keys_load_ike(const struct client_opts *o, struct client_ike *ik)
+static int
+ike_load_static(const struct client_opts *o, struct client_ike *ik)
 {
 	const struct tw_ike_static_entry *e;
 	struct tw_ike_static *t;
@@ -205,9 +214,6 @@ keys_load_ike(const struct client_opts *o, struct client_ike *ik)
 	char err[512], hi[17], hr[17];
 	int rc = -1;
 
-	memset(ik, 0, sizeof(*ik));
-	if (o->ike_static == NULL)
-		return 0;
 	err[0] = '\0';
 	/* lib/ike refuses files that group or others may access, as keys_load() does. */
 	t = tw_ike_static_load(o->ike_static, err, sizeof(err));
@@ -247,6 +253,7 @@ keys_load_ike(const struct client_opts *o, struct client_ike *ik)
 	memcpy(ik->spi_i, e->spi_i, want);
 	memcpy(ik->spi_r, e->spi_r, want);
 	ik->prf = (int)e->prf;
+	ik->provider = "static";
 	memcpy(ik->secret, e->secret, e->secret_len);
 	ik->secret_len = e->secret_len;
 	ik->present = true;
@@ -254,6 +261,173 @@ keys_load_ike(const struct client_opts *o, struct client_ike *ik)
 out:
 	tw_ike_static_free(t);	/* wipes its copies */
 	return rc;
+}
+
+struct ike_answer {
+	int status;
+	struct tw_ike_kp_response r;
+};
+
+static void
+ike_answer(void *arg, uint64_t tag, int status, const struct tw_ike_kp_response *resp)
+{
+	struct ike_answer *a = arg;
+
+	(void)tag;
+	a->status = status;
+	if (resp != NULL)
+		a->r = *resp;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One request to the IKE daemon, answered within timeout_ms. @return 0 or -errno. */
+static int
+ike_ask(const char *path, struct tw_ike_kpc *k, uint64_t timeout_ms, struct ike_answer *a)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	uint64_t deadline = mono_ms() + timeout_ms;
+	const uint8_t *out;
+	uint8_t buf[256];
+	size_t len;
+	int fd, ret = 0;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while ((len = tw_ike_kpc_pending_out(k, &out)) > 0) {
+		ssize_t n = send(fd, out, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		tw_ike_kpc_written(k, (size_t)n);
+	}
+	while (tw_ike_kpc_inflight(k) > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = mono_ms();
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n == 0 ? -ECONNRESET : -errno;
+			break;
+		}
+		if (tw_ike_kpc_input(k, buf, (size_t)n, ike_answer, a) < 0) {
+			ret = -EBADMSG;
+			break;
+		}
+	}
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return ret;
+}
+
+static int
+ike_load_daemon(const struct client_opts *o, struct client_ike *ik)
+{
+	static struct tw_ike_kpc k;	/* one request; static: it is large */
+	const struct sockaddr_storage *peer = &o->tp.peer;
+	struct ike_answer a = { .status = -EIO };
+	size_t want = tw_ctrl_spi_len(o->spi_layout);
+	char what[96], hi[17], hr[17];
+	int rc = -1, ret;
+
+	tw_ike_kpc_init(&k);
+	if (o->ike_spis_set) {
+		keys_hex(o->ike_spi_i, o->ike_spi_len, hi);
+		keys_hex(o->ike_spi_r, o->ike_spi_len, hr);
+		snprintf(what, sizeof(what), "IKE SA with SPIs %s:%s", hi, hr);
+		ret = tw_ike_kpc_submit_spis(&k, 0, UINT64_MAX, o->ike_spi_i, o->ike_spi_r,
+					     o->ike_spi_len);
+	} else if (peer->ss_family == AF_INET) {
+		snprintf(what, sizeof(what), "IKE SA with %s", o->peer_str);
+		ret = tw_ike_kpc_submit_peer(&k, 0, UINT64_MAX, AF_INET,
+					     (const uint8_t *)&((const struct sockaddr_in *)
+								peer)->sin_addr);
+	} else {
+		snprintf(what, sizeof(what), "IKE SA with %s", o->peer_str);
+		ret = tw_ike_kpc_submit_peer(&k, 0, UINT64_MAX, AF_INET6,
+					     (const uint8_t *)&((const struct sockaddr_in6 *)
+								peer)->sin6_addr);
+	}
+	if (ret == 0)
+		ret = ike_ask(o->ike_socket, &k, o->control_timeout_ns / 1000000, &a);
+	if (ret < 0) {
+		fail("IKE daemon at %s: %s%s", o->ike_socket,
+		     ret == -ENOENT || ret == -ECONNREFUSED ? "unreachable (is charon running with "
+		     "the ippm plugin?): " : ret == -ETIMEDOUT ? "no answer in time" :
+		     ret == -EBADMSG ? "malformed answer" : "", ret == -ETIMEDOUT ||
+		     ret == -EBADMSG ? "" : strerror(-ret));
+		goto out;
+	}
+	if (a.status == -ENOENT) {
+		fail("the IKE daemon at %s knows no established %s: bring one up first "
+		     "(e.g. swanctl --initiate --ike NAME)", o->ike_socket, what);
+		rc = -2;
+		goto out;
+	}
+	if (a.status != 0) {
+		fail("the IKE daemon at %s could not derive the key of the %s", o->ike_socket,
+		     what);
+		goto out;
+	}
+	if (a.r.key_len == 0 || a.r.key_len > sizeof(ik->secret)) {
+		fail("the IKE daemon at %s sent an unusable key (%zu octets)", o->ike_socket,
+		     a.r.key_len);
+		goto out;
+	}
+	ik->layout = o->spi_layout;
+	ik->spi_len = (uint8_t)want;
+	/* By SPIs: the daemon's SA is the one asked for. By peer: the SPIs come with the key;
+	 * the draft's 4 + 4 layout sends their first four octets. */
+	memcpy(ik->spi_i, o->ike_spis_set ? o->ike_spi_i : a.r.spi_i, want);
+	memcpy(ik->spi_r, o->ike_spis_set ? o->ike_spi_r : a.r.spi_r, want);
+	ik->prf = (int)a.r.prf;
+	ik->provider = "ike-daemon";
+	memcpy(ik->secret, a.r.key, a.r.key_len);
+	ik->secret_len = a.r.key_len;
+	ik->present = true;
+	rc = 0;
+out:
+	tw_ike_kp_response_wipe(&a.r);
+	tw_ike_kpc_init(&k);
+	return rc;
+}
+
+int
+keys_load_ike(const struct client_opts *o, struct client_ike *ik)
+{
+	memset(ik, 0, sizeof(*ik));
+	if (o->ike_static != NULL)
+		return ike_load_static(o, ik);
+	if (o->ike_socket != NULL)
+		return ike_load_daemon(o, ik);
+	return 0;
 }
 
 void

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "tw_conf.h"
 #include "tw_wire.h"
 
 #define NSEC_PER_SEC UINT64_C(1000000000)
@@ -41,6 +42,8 @@ enum long_only {
 	OPT_TIMEOUT,
 	OPT_CONTROL_TIMEOUT,
 	OPT_IKE_STATIC,
+	OPT_IKE_SOCKET,
+	OPT_IKE_DAEMON,
 	OPT_IKE_SPIS,
 	OPT_SPI_LAYOUT,
 };
@@ -75,6 +78,8 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "control-timeout", required_argument, NULL, OPT_CONTROL_TIMEOUT },
 	{ "ike-static", required_argument, NULL, OPT_IKE_STATIC },
+	{ "ike-socket", required_argument, NULL, OPT_IKE_SOCKET },
+	{ "ike-daemon", no_argument, NULL, OPT_IKE_DAEMON },
 	{ "ike-spis", required_argument, NULL, OPT_IKE_SPIS },
 	{ "spi-layout", required_argument, NULL, OPT_SPI_LAYOUT },
 	{ "help", no_argument, NULL, 'h' },
@@ -116,9 +121,16 @@ usage(FILE *f)
 		"                        SA of F (\"SPIi SPIr PRF SK_d\" hex lines, mode 600), its SPIs\n"
 		"                        the Key ID; the first SA, or --ike-spis; 128 is required\n"
 		"                        (no fallback to a passphrase), with -A/--mode as usual\n"
-		"      --ike-spis I:R    the SA of --ike-static with these SPIs (hex, 8 or 4 octets)\n"
+		"      --ike-socket S    RFC 7717 mode 128 with the newest IKEv2 SA with the reflector,\n"
+		"                        SPIs and key from the local IKE daemon's \"ippm\" socket S\n"
+		"                        (strongSwan + tools/strongswan plugin); within\n"
+		"                        --control-timeout; SK_d never leaves the daemon\n"
+		"      --ike-daemon      --ike-socket " TW_CONF_IKE_SOCKET_DEFAULT "\n"
+		"      --ike-spis I:R    the SA with these SPIs (hex, 8 or 4 octets), not the first\n"
+		"                        of --ike-static / the newest of --ike-socket\n"
 		"      --spi-layout L    SPIs in the Key ID: 8+8 (default, RFC 7296 SPIs) or 4+4\n"
-		"                        (the draft's layout; needs SAs with 4-octet SPIs)\n"
+		"                        (the draft's layout: --ike-static needs SAs with 4-octet\n"
+		"                        SPIs, --ike-socket sends the first 4 octets of each)\n"
 		"      --sessions N      test sessions on the connection, run at once (default 1)\n"
 		"      --test-port N     ask for reflector ports N, N+1, ... (default: server picks)\n"
 		"      --timeout T       Request-TW-Session Timeout (default 2s)\n"
@@ -510,6 +522,14 @@ parse_args(int argc, char **argv, struct client_opts *o)
 			o->ike_static = optarg;
 			control_only = "--ike-static";
 			break;
+		case OPT_IKE_SOCKET:
+			o->ike_socket = optarg;
+			control_only = "--ike-socket";
+			break;
+		case OPT_IKE_DAEMON:
+			o->ike_socket = TW_CONF_IKE_SOCKET_DEFAULT;
+			control_only = "--ike-daemon";
+			break;
 		case OPT_IKE_SPIS:
 			if (parse_spis(optarg, o) != 0)
 				return fail_usage("bad --ike-spis '%s' (SPIi:SPIr, 16 or 8 hex digits "
@@ -557,20 +577,24 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	}
 	if ((o->passphrase != NULL) + (o->passphrase_file != NULL) + (o->keystore != NULL) > 1)
 		return fail_usage("%s", "use one of --passphrase, --passphrase-file, --keystore");
-	if (o->ike_static == NULL && (o->ike_spis_set || layout_set))
-		return fail_usage("%s needs --ike-static", o->ike_spis_set ? "--ike-spis" :
-									"--spi-layout");
-	if (o->ike_static != NULL) {
+	if (o->ike_static != NULL && o->ike_socket != NULL)
+		return fail_usage("%s", "use --ike-static or --ike-socket/--ike-daemon, not both");
+	if (o->ike_static == NULL && o->ike_socket == NULL && (o->ike_spis_set || layout_set))
+		return fail_usage("%s needs --ike-static or --ike-socket",
+				  o->ike_spis_set ? "--ike-spis" : "--spi-layout");
+	if (o->ike_static != NULL || o->ike_socket != NULL) {
+		const char *opt = o->ike_static != NULL ? "--ike-static" : "--ike-socket";
+
 		/* RFC 7717 mode 128 or nothing: no passphrase to fall back to. */
 		if (o->keyid != NULL || o->passphrase != NULL || o->passphrase_file != NULL ||
 		    o->keystore != NULL)
-			return fail_usage("%s", "--ike-static replaces -k, --passphrase, "
-					  "--passphrase-file and --keystore");
+			return fail_usage("%s replaces -k, --passphrase, --passphrase-file and "
+					  "--keystore", opt);
 		/* 128 combines with 2, 4 or 8 (RFC 7717 §5.3): never with an open mode. */
 		o->modes &= (uint32_t)TW_CTRL_MODE_CIPHER_CONTROL;
 		if (o->modes == 0)
-			return fail_usage("%s", "--ike-static needs an authenticated, encrypted or "
-					  "mixed mode (-A/--mode)");
+			return fail_usage("%s needs an authenticated, encrypted or mixed mode "
+					  "(-A/--mode)", opt);
 		if (o->ike_spis_set && o->ike_spi_len != tw_ctrl_spi_len(o->spi_layout))
 			return fail_usage("--ike-spis with %u-octet SPIs needs --spi-layout %s",
 					  (unsigned int)o->ike_spi_len,

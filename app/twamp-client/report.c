@@ -398,7 +398,8 @@ json_ike(FILE *f, const struct control_info *ci)
 	}
 	keys_hex(ci->ike_spi_i, ci->ike_spi_len, hi);
 	keys_hex(ci->ike_spi_r, ci->ike_spi_len, hr);
-	fprintf(f, "{\"layout\":\"%s\",\"spi_i\":\"%s\",\"spi_r\":\"%s\"}",
+	fprintf(f, "{\"provider\":\"%s\",\"prf\":\"%s\",\"layout\":\"%s\",\"spi_i\":\"%s\","
+		"\"spi_r\":\"%s\"}", ci->ike_provider, ci->ike_prf ? ci->ike_prf : "",
 		ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8", hi, hr);
 }
 
@@ -582,8 +583,10 @@ report_control_human(FILE *f, const struct client_opts *o, const struct control_
 
 		keys_hex(ci->ike_spi_i, ci->ike_spi_len, hi);
 		keys_hex(ci->ike_spi_r, ci->ike_spi_len, hr);
-		fprintf(f, "key PRF(SK_d, \"IPPM\") of IKEv2 SA SPIi %s SPIr %s (Key ID layout %s, "
-			"RFC 7717)\n", hi, hr, ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8");
+		fprintf(f, "key PRF(SK_d, \"IPPM\") of IKEv2 SA SPIi %s SPIr %s (%s, from the %s "
+			"provider; Key ID layout %s, RFC 7717)\n", hi, hr,
+			ci->ike_prf ? ci->ike_prf : "?", ci->ike_provider,
+			ci->ike_layout == TW_CTRL_SPI_4_4 ? "4+4" : "8+8");
 	}
 	ntp_iso(ci->server_start_time, buf, sizeof(buf));
 	fprintf(f, "server started %s; %s Accept %d", buf,

@@ -21,14 +21,16 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "ike.h"
 #include "log.h"
 #include "reflector.h"
 #include "tw_ctrl.h"
-#include "tw_ike_static.h"
 
 RTE_LOG_REGISTER(tw_logtype_ctrl, twamp.ctrl, INFO);
 
+/* epoll tags: a user-space pointer (a connection) has neither top bit set. */
 #define LISTENER_TAG (UINT64_C(1) << 63)
+#define IKE_TAG (UINT64_C(1) << 62)
 
 enum {
 	CONN_OUT_CAP = 64 * 1024,	/* replies waiting for the peer to read them */
@@ -37,6 +39,7 @@ enum {
 };
 
 struct ctrl_conn {
+	uint64_t id;			/* unique: names the connection to the IKE key provider */
 	int fd;
 	struct tw_ctrl_srv *srv;
 	struct tw_ctrl_addr peer;
@@ -46,6 +49,9 @@ struct ctrl_conn {
 	struct twr_session **sess;	/* accepted sessions, started or not */
 	unsigned int nb_sess;
 	bool dead;			/* closed: flush, then free */
+	uint8_t ike_spi_i[8];		/* the SA of a mode-128 lookup (for the log) */
+	uint8_t ike_spi_r[8];
+	size_t ike_spi_len;
 	size_t out_len;
 	uint8_t out[CONN_OUT_CAP];
 };
@@ -60,7 +66,7 @@ struct ctrl {
 	uint8_t *port_used;		/* 65536 flags: test ports held by a session */
 	unsigned int nb_sessions;	/* accepted, all connections */
 	struct tw_ctrl_srv_conf srv_conf;
-	struct tw_ike_static *ike_static;	/* RFC 7717 static key provider, or NULL */
+	uint64_t next_conn_id;
 	struct twr_ctrl_stats st;
 };
 
@@ -134,29 +140,76 @@ spis_txt(char *buf, size_t len, const uint8_t *spi_i, const uint8_t *spi_r, size
 
 /*
  * RFC 7717 mode 128: the shared secret of the IKE SA named by the SPIs, PRF(SK_d, "IPPM"), from
- * the static key provider. An unknown SA MUST be logged (draft-ietf-ippm-ipsec §5.3); lib/ctrl
- * then answers Server-Start with Accept 6.
+ * the configured key provider (ike.c): at once (static) or later through ike_done() (the IKE
+ * daemon). An unknown SA MUST be logged (draft-ietf-ippm-ipsec §5.3); lib/ctrl then answers
+ * Server-Start with Accept 6. A provider failure is Accept 2 (internal error): the SA may well
+ * exist, so "no SA" would mislead the client.
  */
+static void
+ike_log_result(struct ctrl_conn *conn, int status, const char *prf)
+{
+	char txt[80];
+
+	spis_txt(txt, sizeof(txt), conn->ike_spi_i, conn->ike_spi_r, conn->ike_spi_len);
+	if (status == 0) {
+		CTRL_LOG(INFO, "%s: IKEv2-derived key for SPIi %s from the %s provider%s%s",
+			 conn->peer_txt, txt, twr_ike_provider_name(), prf ? ", PRF " : "",
+			 prf ? prf : "");
+	} else if (status == -ENOENT) {
+		ctl.st.unknown_ike_sa++;
+		CTRL_LOG(NOTICE, "%s: no IKE SA with SPIi %s (Accept 6)", conn->peer_txt, txt);
+	} else {
+		ctl.st.ike_failed++;
+		CTRL_LOG(WARNING, "%s: IKE key lookup for SPIi %s failed: %s (Accept 2)",
+			 conn->peer_txt, txt,
+			 status == -EHOSTDOWN ? "IKE daemon unreachable" :
+			 status == -ETIMEDOUT ? "IKE daemon did not answer in time" :
+			 status == -ECONNRESET ? "IKE daemon closed the connection" :
+			 status == -EIO ? "IKE daemon reported an error" :
+			 status == -EBADMSG ? "malformed answer from the IKE daemon" :
+			 strerror(-status));
+	}
+}
+
 static int
 cb_ike_lookup(void *arg, const uint8_t *spi_i, const uint8_t *spi_r, size_t spi_len,
 	      uint8_t *secret, size_t *secret_len)
 {
-	const struct tw_ike_static_entry *e;
 	struct ctrl_conn *conn = arg;
-	char txt[80];
+	int ret;
 
-	e = tw_ike_static_find(ctl.ike_static, spi_i, spi_r, spi_len);
-	if (e == NULL) {
-		ctl.st.unknown_ike_sa++;
-		spis_txt(txt, sizeof(txt), spi_i, spi_r, spi_len);
-		CTRL_LOG(NOTICE, "%s: no IKE SA with SPIi %s (Accept 6)", conn->peer_txt, txt);
-		return -ENOENT;
-	}
-	if (e->secret_len > *secret_len)
-		return -ENOSPC;
-	memcpy(secret, e->secret, e->secret_len);
-	*secret_len = e->secret_len;
-	return 0;
+	memcpy(conn->ike_spi_i, spi_i, spi_len);
+	memcpy(conn->ike_spi_r, spi_r, spi_len);
+	conn->ike_spi_len = spi_len;
+	ret = twr_ike_lookup(conn->id, spi_i, spi_r, spi_len, secret, secret_len, mono_ns());
+	if (ret != -EINPROGRESS)
+		ike_log_result(conn, ret, NULL);
+	return ret == -ENOENT || ret == -EINPROGRESS || ret == 0 ? ret : -EIO;
+}
+
+static bool conn_flush(struct ctrl_conn *conn);
+static struct tw_ctrl_out conn_out(struct ctrl_conn *conn);
+
+/* The IKE daemon answered (or failed) a lookup of connection `tag`, if it is still there. */
+static void
+ike_done(void *arg, uint64_t tag, int status, const uint8_t *secret, size_t len, const char *prf)
+{
+	struct ctrl_conn *conn = NULL;
+	struct tw_ctrl_out out;
+
+	(void)arg;
+	for (unsigned int i = 0; i < ctl.nb_conns && conn == NULL; i++)
+		if (ctl.conns[i]->id == tag && !ctl.conns[i]->dead)
+			conn = ctl.conns[i];
+	if (conn == NULL || tw_ctrl_srv_state(conn->srv) != TW_CTRL_SRV_KEY_WAIT)
+		return;		/* the client left meanwhile: the secret is dropped (wiped) */
+	ike_log_result(conn, status, prf);
+	out = conn_out(conn);
+	tw_ctrl_srv_key_result(conn->srv, status == 0 || status == -ENOENT ? status : -EIO, secret,
+			       len, mono_ns(), &out);
+	conn->out_len = out.len;
+	if (!conn_flush(conn))
+		tw_ctrl_srv_close(conn->srv);
 }
 
 static bool
@@ -522,6 +575,7 @@ do_accept(int lfd, uint64_t now)
 			close(fd);
 			continue;
 		}
+		conn->id = ++ctl.next_conn_id;
 		conn->fd = fd;
 		conn->peer = peer;
 		sockaddr_to(&ss, &conn->peer, conn->peer_txt, sizeof(conn->peer_txt));
@@ -610,22 +664,6 @@ twr_ctrl_init(struct twr_app *app)
 			break;
 		}
 	}
-	if (c->ike_static_keys[0] != '\0') {
-		char err[600];
-
-		ctl.ike_static = tw_ike_static_load(c->ike_static_keys, err, sizeof(err));
-		if (ctl.ike_static == NULL) {
-			CTRL_LOG(ERR, "%s", err);
-			return -EINVAL;
-		}
-		sc->ike.enable = true;
-		sc->ike.layout = c->ike_spi_layout == TW_CONF_SPI_4_4 ? TW_CTRL_SPI_4_4 :
-								      TW_CTRL_SPI_8_8;
-		sc->ops.ike_lookup = cb_ike_lookup;
-		CTRL_LOG(INFO, "IKEv2-derived keys (mode 128): %u SA(s) from %s, SPIs %s in Key ID",
-			 tw_ike_static_count(ctl.ike_static), c->ike_static_keys,
-			 c->ike_spi_layout == TW_CONF_SPI_4_4 ? "4+4" : "8+8");
-	}
 	sc->ops.random = tw_ctrl_getrandom;
 	sc->ops.key_lookup = cb_key_lookup;
 	sc->ops.session_request = cb_session_request;
@@ -636,6 +674,16 @@ twr_ctrl_init(struct twr_app *app)
 	ctl.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ctl.port_used == NULL || ctl.conns == NULL || ctl.epfd < 0)
 		return -ENOMEM;
+	if (c->ike_provider != TW_CONF_IKE_NONE) {
+		int ret = twr_ike_init(c, ctl.epfd, IKE_TAG, ike_done, NULL);
+
+		if (ret < 0)
+			return ret;
+		sc->ike.enable = true;
+		sc->ike.layout = c->ike_spi_layout == TW_CONF_SPI_4_4 ? TW_CTRL_SPI_4_4 :
+								      TW_CTRL_SPI_8_8;
+		sc->ops.ike_lookup = cb_ike_lookup;
+	}
 	for (unsigned int i = 0; i < c->nb_addrs; i++) {
 		struct epoll_event ev = { .events = EPOLLIN };
 		char txt[INET6_ADDRSTRLEN];
@@ -692,11 +740,17 @@ twr_ctrl_poll(struct twr_app *app, bool housekeep)
 			do_accept((int)(evs[i].data.u64 & ~LISTENER_TAG), now);
 			continue;
 		}
+		if (evs[i].data.u64 == IKE_TAG) {
+			twr_ike_event(evs[i].events);
+			continue;
+		}
 		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			conn_read(conn, now);
 		if (!conn_flush(conn))
 			tw_ctrl_srv_close(conn->srv);
 	}
+	/* Key lookups queued while reading the connections go to the IKE daemon now. */
+	twr_ike_service(now, housekeep);
 	if (!housekeep)
 		goto reap;
 
@@ -756,8 +810,7 @@ twr_ctrl_close(struct twr_app *app)
 	if (ctl.epfd >= 0)
 		close(ctl.epfd);
 	ctl.epfd = -1;
-	tw_ike_static_free(ctl.ike_static);	/* wipes the derived secrets */
-	ctl.ike_static = NULL;
+	twr_ike_close();	/* wipes the derived secrets */
 	rte_free(ctl.conns);
 	rte_free(ctl.port_used);
 	ctl.conns = NULL;

@@ -148,6 +148,7 @@ struct twr_ctrl_stats {
 	uint64_t refused[TW_CTRL_REFUSE_MAX];	/* Accept != 0 by reason (closed connections) */
 	uint64_t unknown_keyid;
 	uint64_t unknown_ike_sa;	/* mode 128 with SPIs no key provider knows (Accept 6) */
+	uint64_t ike_failed;		/* mode 128 key provider failures (Accept 2) */
 	uint64_t refused_address;	/* receiver address not ours */
 	uint64_t refused_limit;		/* control.max_sessions */
 	uint64_t refused_port;		/* no free test port */

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "ike.h"
 #include "reflector.h"
 
 static struct twr_app *app;
@@ -175,6 +176,7 @@ static int
 tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct twr_ctrl_stats st;
+	struct twr_ike_stats ik;
 	unsigned int conns, sessions;
 	char name[64];
 
@@ -191,6 +193,7 @@ tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sessions_removed", st.sessions_removed);
 	rte_tel_data_add_dict_u64(d, "unknown_keyid", st.unknown_keyid);
 	rte_tel_data_add_dict_u64(d, "unknown_ike_sa", st.unknown_ike_sa);
+	rte_tel_data_add_dict_u64(d, "ike_failed", st.ike_failed);
 	rte_tel_data_add_dict_u64(d, "refused_address", st.refused_address);
 	rte_tel_data_add_dict_u64(d, "refused_max_sessions", st.refused_limit);
 	rte_tel_data_add_dict_u64(d, "refused_port", st.refused_port);
@@ -202,6 +205,20 @@ tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 		tel_name(name, sizeof(name), "closed_", tw_ctrl_close_str(r));
 		rte_tel_data_add_dict_u64(d, name, st.closed[r]);
 	}
+	/* RFC 7717 key provider (ike.c) */
+	twr_ike_stats_get(&ik);
+	rte_tel_data_add_dict_string(d, "ike_provider", twr_ike_provider_name());
+	rte_tel_data_add_dict_int(d, "ike_daemon_connected", ik.connected);
+	rte_tel_data_add_dict_u64(d, "ike_lookups", ik.requests);
+	rte_tel_data_add_dict_u64(d, "ike_ok", ik.ok);
+	rte_tel_data_add_dict_u64(d, "ike_no_sa", ik.no_sa);
+	rte_tel_data_add_dict_u64(d, "ike_errors", ik.errors);
+	rte_tel_data_add_dict_u64(d, "ike_timeouts", ik.timeouts);
+	rte_tel_data_add_dict_u64(d, "ike_unreachable", ik.unreachable);
+	rte_tel_data_add_dict_u64(d, "ike_disconnected", ik.disconnected);
+	rte_tel_data_add_dict_u64(d, "ike_busy", ik.busy);
+	rte_tel_data_add_dict_u64(d, "ike_connects", ik.connects);
+	rte_tel_data_add_dict_u64(d, "ike_inflight", ik.inflight);
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct parser {
 	bool light_seen;
 	yaml_mark_t light_mark;
 	bool light_addrs_set;		/* light.addresses given, even as [] */
+	bool ike_provider_set;		/* control.ike_provider given */
 };
 
 struct key {
@@ -115,6 +116,7 @@ tw_conf_defaults(struct tw_conf *c)
 	c->control_handshake_timeout_s = 10;
 	c->control_refwait_s = 900;
 	c->control_max_padding = 1400;
+	c->ike_timeout_ms = 2000;
 }
 
 /* Errors */
@@ -1013,6 +1015,28 @@ key_spi_layout(struct parser *p, const char *sect, const struct key *k)
 	return 0;
 }
 
+static int
+key_ike_provider(struct parser *p, const char *sect, const struct key *k)
+{
+	char b[SHOW_BUF];
+	int rc;
+
+	rc = value_scalar(p, sect, k, k->hint);
+	if (rc != 0)
+		return rc;
+	if (str_eq(ev_str(p), ev_len(p), "none"))
+		p->c->ike_provider = TW_CONF_IKE_NONE;
+	else if (str_eq(ev_str(p), ev_len(p), "static"))
+		p->c->ike_provider = TW_CONF_IKE_STATIC;
+	else if (str_eq(ev_str(p), ev_len(p), "ike-daemon"))
+		p->c->ike_provider = TW_CONF_IKE_DAEMON;
+	else
+		return fail(p, &p->ev.start_mark, "%s.%s: %s is not one of %s", sect, k->name,
+			    show(b, sizeof(b), ev_str(p), ev_len(p)), k->hint);
+	p->ike_provider_set = true;
+	return 0;
+}
+
 static const struct key control_keys[] = {
 	{ "enabled", key_bool, FIELD(control_enabled), 0, 0, NULL, NULL },
 	{ "port", key_uint, FIELD(control_port), 1, 65535, NULL, NULL },
@@ -1034,6 +1058,10 @@ static const struct key control_keys[] = {
 	{ "ike_static_keys", key_str, FIELD(ike_static_keys), 1, 0, NULL, NULL },
 	{ "ike_spi_layout", key_spi_layout, FIELD(ike_spi_layout), 0, 0, NULL,
 	  "\"8+8\" or \"4+4\"" },
+	{ "ike_provider", key_ike_provider, FIELD(ike_provider), 0, 0, NULL,
+	  "none, static or ike-daemon" },
+	{ "ike_socket", key_str, FIELD(ike_socket), 1, 0, NULL, NULL },
+	{ "ike_timeout_ms", key_uint, FIELD(ike_timeout_ms), 100, 60000, NULL, NULL },
 };
 
 static const struct key clock_keys[] = {
@@ -1206,14 +1234,28 @@ finish(struct parser *p)
 		if (!(c->control_modes & (secured | TW_CONF_MODE_UNAUTH)))
 			return fail_at(p, 1, 1, "control.modes: offer at least one of "
 				       "unauthenticated, authenticated, encrypted or mixed");
-		if (c->ike_static_keys[0] != '\0' && !(c->control_modes & secured))
-			return fail_at(p, 1, 1, "control.ike_static_keys: IKEv2-derived keys (mode "
+		if (!p->ike_provider_set) {
+			if (c->ike_static_keys[0] != '\0' && c->ike_socket[0] != '\0')
+				return fail_at(p, 1, 1, "control: ike_static_keys and ike_socket "
+					       "name two key providers: set control.ike_provider");
+			c->ike_provider = c->ike_static_keys[0] != '\0' ? TW_CONF_IKE_STATIC :
+					  c->ike_socket[0] != '\0' ? TW_CONF_IKE_DAEMON :
+					  TW_CONF_IKE_NONE;
+		}
+		if (c->ike_provider == TW_CONF_IKE_STATIC && c->ike_static_keys[0] == '\0')
+			return fail_at(p, 1, 1, "control.ike_provider: static needs "
+				       "control.ike_static_keys");
+		if (c->ike_provider == TW_CONF_IKE_DAEMON && c->ike_socket[0] == '\0')
+			snprintf(c->ike_socket, sizeof(c->ike_socket), "%s",
+				 TW_CONF_IKE_SOCKET_DEFAULT);
+		if (c->ike_provider != TW_CONF_IKE_NONE && !(c->control_modes & secured))
+			return fail_at(p, 1, 1, "control.ike_provider: IKEv2-derived keys (mode "
 				       "128) need authenticated, encrypted or mixed in control.modes");
 		if ((c->control_modes & secured) && c->nb_keys == 0 && c->keystore[0] == '\0' &&
-		    c->ike_static_keys[0] == '\0')
+		    c->ike_provider == TW_CONF_IKE_NONE)
 			return fail_at(p, 1, 1, "control.modes: authenticated, encrypted and mixed "
-				       "modes need keys (control.keys, control.keystore or "
-				       "control.ike_static_keys)");
+				       "modes need keys (control.keys, control.keystore or an IKE key "
+				       "provider: control.ike_static_keys, control.ike_socket)");
 		if (!c->exception_enabled || c->nb_addrs == 0)
 			return fail_at(p, 1, 1, "control: TWAMP-Control is served by the kernel on "
 				       "the exception path: enable exception and give it addresses");
@@ -1276,6 +1318,26 @@ tw_conf_parse(const char *text, size_t len, const char *name, struct tw_conf *c,
 	return rc;
 }
 
+/* A relative file name in the configuration is relative to the configuration file. */
+static int
+relative_to(const char *conf_path, char field[TW_CONF_MAX_STR], const char *what, char *errbuf,
+	    size_t errlen)
+{
+	const char *slash = strrchr(conf_path, '/');
+	char full[TW_CONF_MAX_STR * 2];
+
+	if (field[0] == '\0' || field[0] == '/' || slash == NULL)
+		return 0;
+	snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - conf_path), conf_path, field);
+	if (strlen(full) >= TW_CONF_MAX_STR) {
+		if (errbuf != NULL)
+			snprintf(errbuf, errlen, "%s: %s: path too long", conf_path, what);
+		return -ENAMETOOLONG;
+	}
+	snprintf(field, TW_CONF_MAX_STR, "%s", full);
+	return 0;
+}
+
 int
 tw_conf_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen)
 {
@@ -1324,22 +1386,11 @@ tw_conf_load(const char *path, struct tw_conf *c, char *errbuf, size_t errlen)
 		goto out;
 	}
 	rc = tw_conf_parse(buf, len, path, c, errbuf, errlen);
-	if (rc == 0 && c->ike_static_keys[0] != '\0' && c->ike_static_keys[0] != '/' &&
-	    strrchr(path, '/') != NULL) {
-		char ik[TW_CONF_MAX_STR * 2];
-		const char *slash = strrchr(path, '/');
-
-		/* Relative to the configuration file, like the keystore. */
-		snprintf(ik, sizeof(ik), "%.*s/%s", (int)(slash - path), path, c->ike_static_keys);
-		if (strlen(ik) >= sizeof(c->ike_static_keys)) {
-			if (errbuf != NULL)
-				snprintf(errbuf, errlen, "%s: control.ike_static_keys: path too long",
-					 path);
-			rc = -ENAMETOOLONG;
-		} else {
-			snprintf(c->ike_static_keys, sizeof(c->ike_static_keys), "%s", ik);
-		}
-	}
+	if (rc == 0)
+		rc = relative_to(path, c->ike_static_keys, "control.ike_static_keys", errbuf,
+				 errlen);
+	if (rc == 0)
+		rc = relative_to(path, c->ike_socket, "control.ike_socket", errbuf, errlen);
 	if (rc == 0 && c->keystore[0] != '\0') {
 		char ks[TW_CONF_MAX_STR * 2];
 		const char *slash = strrchr(path, '/');

@@ -34,6 +34,15 @@ enum tw_conf_mode {
 };
 
 /* Where the IKE SA's SPIs sit in Key ID (RFC 7717 mode 128; docs/control.rst). */
+/* RFC 7717 mode 128: where the IKEv2-derived shared secrets come from. */
+enum tw_conf_ike_provider {
+	TW_CONF_IKE_NONE = 0,		/* mode 128 not offered */
+	TW_CONF_IKE_STATIC,		/* control.ike_static_keys: a file of SAs */
+	TW_CONF_IKE_DAEMON,		/* control.ike_socket: the IKE daemon's "ippm" socket */
+};
+
+#define TW_CONF_IKE_SOCKET_DEFAULT "/run/strongswan/ippm.sock"
+
 enum tw_conf_spi_layout {
 	TW_CONF_SPI_8_8 = 0,		/* RFC 7296 §3.1 SPI size: SPIi (8), SPIr (8) */
 	TW_CONF_SPI_4_4 = 1,		/* draft-ietf-ippm-ipsec-06 Figure 3: 4 + 4 */
@@ -124,6 +133,11 @@ struct tw_conf {
 	 * relative to the config file once loaded), and the Key ID SPI layout. */
 	char ike_static_keys[TW_CONF_MAX_STR];
 	enum tw_conf_spi_layout ike_spi_layout;	/* default 8+8 */
+	/* control.ike_provider: given, or implied by which of ike_static_keys / ike_socket is set
+	 * (both: an error); ike-daemon without ike_socket uses TW_CONF_IKE_SOCKET_DEFAULT. */
+	enum tw_conf_ike_provider ike_provider;	/* default none */
+	char ike_socket[TW_CONF_MAX_STR];	/* UNIX socket of the IKE daemon's ippm plugin */
+	uint32_t ike_timeout_ms;		/* per lookup, default 2000 */
 	struct tw_conf_key keys[TW_CONF_MAX_KEYS];	/* inline control.keys, then the keystore's */
 	unsigned int nb_keys;
 };

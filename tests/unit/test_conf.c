@@ -27,7 +27,7 @@
 enum {
 	LIST_LEN = 8448,		/* 32 eal args of 255 bytes, with commas */
 	LINE_MAX_LEN = LIST_LEN + 32,
-	NB_FIELDS = 39,
+	NB_FIELDS = 42,
 };
 
 /* Long inputs, spelled out so the boundary is visible in the row. */
@@ -91,7 +91,10 @@ static const char defaults[] =
 	"control.keystore=\n"
 	"control.keys=[]\n"
 	"control.ike_static_keys=\n"
-	"control.ike_spi_layout=8+8\n";
+	"control.ike_spi_layout=8+8\n"
+	"control.ike_provider=none\n"
+	"control.ike_socket=\n"
+	"control.ike_timeout_ms=2000\n";
 
 struct valid_row {
 	const char *name;
@@ -144,7 +147,25 @@ static const struct valid_row valid_rows[] = {
 	  " ike_static_keys: /etc/twr/ike.keys, ike_spi_layout: \"4+4\"}\n",
 	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
 	  "control.enabled=true\ncontrol.modes=0x4\ncontrol.ike_static_keys=/etc/twr/ike.keys\n"
-	  "control.ike_spi_layout=4+4\n" },
+	  "control.ike_spi_layout=4+4\ncontrol.ike_provider=static\n" },
+	{ "control: IKEv2-derived keys from the IKE daemon",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [authenticated,"
+	  " encrypted], ike_socket: /run/x/ippm.sock, ike_timeout_ms: 500}\n",
+	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
+	  "control.enabled=true\ncontrol.modes=0x6\ncontrol.ike_provider=ike-daemon\n"
+	  "control.ike_socket=/run/x/ippm.sock\ncontrol.ike_timeout_ms=500\n" },
+	{ "control: ike-daemon on the plugin's default socket",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [mixed],"
+	  " ike_provider: ike-daemon}\n",
+	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
+	  "control.enabled=true\ncontrol.modes=0x8\ncontrol.ike_provider=ike-daemon\n"
+	  "control.ike_socket=/run/strongswan/ippm.sock\n" },
+	{ "control: both providers named, the explicit one wins",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [encrypted],"
+	  " ike_provider: static, ike_static_keys: /k, ike_socket: /s}\n",
+	  "exception.addresses=[198.18.0.1/32]\nlight.addresses=[198.18.0.1/32]\n"
+	  "control.enabled=true\ncontrol.modes=0x4\ncontrol.ike_static_keys=/k\n"
+	  "control.ike_provider=static\ncontrol.ike_socket=/s\n" },
 	{ "control disabled needs nothing",
 	  "light: {enabled: false}\ncontrol: {enabled: false, modes: [encrypted]}\n",
 	  "light.enabled=false\ncontrol.modes=0x4\n" },
@@ -295,12 +316,26 @@ static const struct invalid_row invalid_rows[] = {
 	ROW("secured modes need keys",
 	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [authenticated]}\n",
 	  "t.yaml:1:1: control.modes: authenticated, encrypted and mixed modes need keys "
-	  "(control.keys, control.keystore or control.ike_static_keys)"),
+	  "(control.keys, control.keystore or an IKE key provider: control.ike_static_keys, "
+	  "control.ike_socket)"),
 	ROW("IKEv2-derived keys need a secured mode",
 	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [unauthenticated],"
 	  " ike_static_keys: /k}\n",
-	  "t.yaml:1:1: control.ike_static_keys: IKEv2-derived keys (mode 128) need authenticated, "
+	  "t.yaml:1:1: control.ike_provider: IKEv2-derived keys (mode 128) need authenticated, "
 	  "encrypted or mixed in control.modes"),
+	ROW("two IKE key providers without a choice",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [encrypted],"
+	  " ike_static_keys: /k, ike_socket: /s}\n",
+	  "t.yaml:1:1: control: ike_static_keys and ike_socket name two key providers: set "
+	  "control.ike_provider"),
+	ROW("static provider without its file",
+	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [encrypted],"
+	  " ike_provider: static}\n",
+	  "t.yaml:1:1: control.ike_provider: static needs control.ike_static_keys"),
+	ROW("unknown IKE key provider", "control: {ike_provider: vici}\n",
+	  "t.yaml:1:25: control.ike_provider: \"vici\" is not one of none, static or ike-daemon"),
+	ROW("IKE lookup timeout too short", "control: {ike_timeout_ms: 10}\n",
+	  "t.yaml:1:27: control.ike_timeout_ms: \"10\" is out of range (100-60000)"),
 	ROW("bad SPI layout", "control: {ike_spi_layout: 8}\n",
 	  "t.yaml:1:27: control.ike_spi_layout: \"8\" is not one of \"8+8\" or \"4+4\""),
 	ROW("no security mode offered",
@@ -765,6 +800,11 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 	snprintf(out[n++], LINE_MAX_LEN, "control.ike_static_keys=%s", c->ike_static_keys);
 	snprintf(out[n++], LINE_MAX_LEN, "control.ike_spi_layout=%s",
 		 c->ike_spi_layout == TW_CONF_SPI_4_4 ? "4+4" : "8+8");
+	snprintf(out[n++], LINE_MAX_LEN, "control.ike_provider=%s",
+		 c->ike_provider == TW_CONF_IKE_STATIC ? "static" :
+		 c->ike_provider == TW_CONF_IKE_DAEMON ? "ike-daemon" : "none");
+	snprintf(out[n++], LINE_MAX_LEN, "control.ike_socket=%s", c->ike_socket);
+	snprintf(out[n++], LINE_MAX_LEN, "control.ike_timeout_ms=%u", c->ike_timeout_ms);
 	return n;
 }
 
