@@ -9,6 +9,7 @@
 #     SPI they make starts with the same 4 octets): status 2, connection kept; 8+8 still works.
 #  3. the first SA terminated and initiated again: now it is the newest, "by peer" answers it.
 #  4. IKE_SA rekey started by the responder: "by peer" answers the new SPIs, the old ones are gone.
+#  5. charon stops within 3 s while a client keeps an ippm connection open.
 # VERIFY=1: side a's charon also logs SK_d (ike = 4) in a throwaway log in the test directory, and
 # ippm_verify.py recomputes the secret of each SA of steps 1-3 from it.
 #
@@ -216,6 +217,24 @@ else
 fi
 [ "$(fp -s "$W/b/ippm.sock" spi "$si3" "$sr3")" = "no such SA" ] &&
 	ok "the rekeyed SA's old SPIs: no such SA" || fail "old SPIs still answered after the rekey"
+
+# 5. charon stops promptly while a client keeps a connection open (as the reflector does)
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(bytes([1, 2, 4]) + bytes([198, 18, 1, 1])); s.recv(64)
+print("connected", flush=True); time.sleep(30)' "$W/b/ippm.sock" >"$W/hold.out" 2>&1 &
+hold=$!
+for _ in $(seq 50); do grep -q connected "$W/hold.out" && break; sleep 0.1; done
+t0=$(date +%s%N)
+"$cns" stop "$W/b" 2>"$W/stop.err"
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill $hold 2>/dev/null || true
+wait $hold 2>/dev/null || true
+if grep -q connected "$W/hold.out" && [ $t -lt 3000 ] && ! grep -q "did not stop" "$W/stop.err"; then
+	ok "charon b stopped in $t ms while a client held an ippm connection open"
+else
+	fail "charon b with an open ippm connection: stop took $t ms: $(cat "$W/stop.err")"
+fi
 
 if [ $fails = 0 ]; then
 	echo "PASS: ippm smoke test${VERIFY:+ (with VERIFY)}"

@@ -27,6 +27,7 @@
 
 #include <daemon.h>
 #include <plugins/plugin.h>
+#include <threading/thread.h>
 #include <sa/ikev2/keymat_v2.h>
 
 #define IPPM_DEFAULT_SOCKET "unix:///run/strongswan/ippm.sock"
@@ -176,6 +177,23 @@ static ike_sa_id_t *find_by_spi4(u_char *spi_i, u_char *spi_r, bool *ambiguous)
 }
 
 /**
+ * Read len octets of a request.  A client may keep its connection open between
+ * requests (the reflector does): charon's shutdown must be able to cancel the
+ * thread waiting here, or the stream service, and so charon, waits until the
+ * client closes.  Only reads are cancellable: nothing is held while reading,
+ * and derive() runs with an IKE_SA checked out, which must not be cancelled.
+ */
+static bool read_request(stream_t *stream, void *buf, size_t len)
+{
+	bool old, ok;
+
+	old = thread_cancelability(TRUE);
+	ok = stream->read_all(stream, buf, len);
+	thread_cancelability(old);
+	return ok;
+}
+
+/**
  * Handle one request; returns FALSE if the connection should be closed
  */
 static bool handle(stream_t *stream)
@@ -189,7 +207,7 @@ static bool handle(stream_t *stream)
 	size_t len = 5;
 	int status = IPPM_ERROR, type;
 
-	if (!stream->read_all(stream, hdr, sizeof(hdr)))
+	if (!read_request(stream, hdr, sizeof(hdr)))
 	{
 		return FALSE;
 	}
@@ -200,7 +218,7 @@ static bool handle(stream_t *stream)
 	}
 	else if (type == IPPM_REQ_BY_SPI && hdr[2] == 8)
 	{
-		if (!stream->read_all(stream, buf, 16))
+		if (!read_request(stream, buf, 16))
 		{
 			return FALSE;
 		}
@@ -222,7 +240,7 @@ static bool handle(stream_t *stream)
 	{
 		bool ambiguous;
 
-		if (!stream->read_all(stream, buf, 8))
+		if (!read_request(stream, buf, 8))
 		{
 			return FALSE;
 		}
@@ -243,7 +261,7 @@ static bool handle(stream_t *stream)
 	{
 		size_t alen = hdr[2] == 4 ? 4 : 16;
 
-		if (!stream->read_all(stream, buf, alen))
+		if (!read_request(stream, buf, alen))
 		{
 			return FALSE;
 		}
