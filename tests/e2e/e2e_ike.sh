@@ -9,7 +9,8 @@
 #     its IKE packets go through the reflector's exception path (TAP twr0); charon A runs in
 #     twr-client on 198.18.0.2 (tools/strongswan/charon-ns for both).
 #  2. One IKE-only SA per IKEv2 PRF (HMAC-SHA1, HMAC-SHA2-256/384/512, AES-XCBC, AES-CMAC; PSK)
-#     and one with certificates (a small CA made with pki, ECDSA): both daemons give the same
+#     one with certificates (a small CA made with pki, ECDSA) and one over IPv6 (2001:db8::1
+#     <-> 2001:db8::2, the reflector's IPv6 exception path): both daemons give the same
 #     secret for the SA's SPIs (8+8 and 4+4) and by peer address, with the negotiated PRF's ID;
 #     ippm_verify.py recomputes it from the SK_d charon A logs at ike = 4 (a throwaway log in
 #     the test's directory). Then TWAMP: mode 130 and mode 132, 1,000 packets each, no loss,
@@ -39,6 +40,8 @@ A=$run/A # charon A (client side) directory; its ippm socket is $A/ippm.sock
 B=$run/B # charon B (reflector side)
 R4=198.18.0.1
 C4=198.18.0.2
+R6=2001:db8::1
+C6=2001:db8::2
 fails=0
 
 [ "$(id -u)" = 0 ] || { echo "e2e: FAIL: needs root (namespaces, DPDK)"; exit 1; }
@@ -152,7 +155,7 @@ done
 ok "pki: CA and two ECDSA certificates (client.e2e.test, refl.e2e.test)"
 
 # One connection per PRF, PSK with its own identities (so that both sides name the SA alike),
-# and ike-cert with certificates. NAME:PROPOSAL:PRF-ID:charon's PRF name
+# ike-cert with certificates, ike-v6 over IPv6. NAME:PROPOSAL:PRF-ID:charon's PRF name
 sas=(
 	"ike-sha1:aes128-sha1-prfsha1-modp2048:2:PRF_HMAC_SHA1"
 	"ike-sha256:aes128-sha256-prfsha256-modp2048:5:PRF_HMAC_SHA2_256"
@@ -161,26 +164,37 @@ sas=(
 	"ike-xcbc:aes128-aesxcbc-prfaesxcbc-modp2048:4:PRF_AES128_XCBC"
 	"ike-cmac:aes128-aescmac-prfaescmac-modp2048:8:PRF_AES128_CMAC"
 	"ike-cert:aes128-sha256-prfsha256-ecp256:5:PRF_HMAC_SHA2_256"
+	"ike-v6:aes128-sha256-prfsha256-modp2048:5:PRF_HMAC_SHA2_256"
 )
-swconf() { # DIR LOCAL_ADDR REMOTE_ADDR ME PEER
-	local e name prop
+# addresses NAME SIDE: local and remote address of connection NAME on side A or B
+addresses() {
+	case $1:$2 in
+	ike-v6:A) echo "$C6 $R6" ;;
+	ike-v6:B) echo "$R6 $C6" ;;
+	*:A) echo "$C4 $R4" ;;
+	*:B) echo "$R4 $C4" ;;
+	esac
+}
+swconf() { # SIDE ME PEER
+	local e name prop la ra
 	echo "connections {"
 	for e in "${sas[@]}"; do
 		IFS=: read -r name prop _ _ <<<"$e"
+		read -r la ra <<<"$(addresses "$name" "$1")"
 		echo "	$name {"
 		echo "		version = 2"
-		echo "		local_addrs = $2"
-		echo "		remote_addrs = $3"
+		echo "		local_addrs = $la"
+		echo "		remote_addrs = $ra"
 		echo "		proposals = $prop"
 		# strongswan.conf syntax: one setting a line
 		if [ "$name" = ike-cert ]; then
-			printf '\t\tlocal {\n\t\t\tauth = pubkey\n\t\t\tcerts = %s.crt\n' "$4"
-			printf '\t\t\tid = %s.e2e.test\n\t\t}\n' "$4"
+			printf '\t\tlocal {\n\t\t\tauth = pubkey\n\t\t\tcerts = %s.crt\n' "$2"
+			printf '\t\t\tid = %s.e2e.test\n\t\t}\n' "$2"
 			printf '\t\tremote {\n\t\t\tauth = pubkey\n\t\t\tcacerts = ca.crt\n'
-			printf '\t\t\tid = %s.e2e.test\n\t\t}\n' "$5"
+			printf '\t\t\tid = %s.e2e.test\n\t\t}\n' "$3"
 		else
-			printf '\t\tlocal {\n\t\t\tauth = psk\n\t\t\tid = %s-%s@e2e.test\n\t\t}\n' "$4" "$name"
-			printf '\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s-%s@e2e.test\n\t\t}\n' "$5" "$name"
+			printf '\t\tlocal {\n\t\t\tauth = psk\n\t\t\tid = %s-%s@e2e.test\n\t\t}\n' "$2" "$name"
+			printf '\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s-%s@e2e.test\n\t\t}\n' "$3" "$name"
 		fi
 		echo "	}"
 	done
@@ -195,8 +209,8 @@ swconf() { # DIR LOCAL_ADDR REMOTE_ADDR ME PEER
 	done
 	echo "}"
 }
-swconf "$A" $C4 $R4 client refl >"$A/swanctl.conf"
-swconf "$B" $R4 $C4 refl client >"$B/swanctl.conf"
+swconf A client refl >"$A/swanctl.conf"
+swconf B refl client >"$B/swanctl.conf"
 
 # Charon A logs SK_d at ike = 4 in $A/keys.log: a throwaway log, for the independent check only.
 t0=$(date +%s%N)
@@ -263,13 +277,13 @@ try:
 except Exception as e:
     print("? (%s)" % e)' "$1"
 }
-# run_twamp WHAT MODE_NAME MODE COUNT SPIi SPIr PRF_ID [CLIENT ARGS...]
+# run_twamp WHAT MODE_NAME MODE COUNT SPIi SPIr PRF_ID [CLIENT ARGS...]: to $dst
 run_twamp() {
 	local what=$1 name=$2 mode=$3 count=$4 si=$5 sr=$6 prf=$7 rc=0 t0 info
 	shift 7
 	t0=$(date +%s%N)
 	cli "$client" --control --mode "$name" --ike-socket "$A/ippm.sock" -c "$count" -i 1ms \
-		--check --json "$@" $R4 >"$run/t.json" 2>"$run/t.err" || rc=$?
+		--check --json "$@" "$dst" >"$run/t.json" 2>"$run/t.err" || rc=$?
 	if [ $rc = 0 ] && info=$(twamp_ok "$run/t.json" "$mode" "$count" "$si" "$sr" "$prf"); then
 		ok "$what: mode $mode, $count packets, no loss, check ok, SPIs $si $sr, $info" \
 			"($(ms_since "$t0") ms)"
@@ -314,10 +328,11 @@ for e in "${sas[@]}"; do
 		fail "$name: by SPIs: A '$qa', B '$qb', expected PRF $prf"
 	fi
 	q4a=$(query "$A" spi "${si:0:8}" "${sr:0:8}") q4b=$(query "$B" spi "${si:0:8}" "${sr:0:8}")
-	qpa=$(query "$A" peer $R4) qpb=$(query "$B" peer $C4)
+	read -r la dst <<<"$(addresses "$name" A)"
+	qpa=$(query "$A" peer "$dst") qpb=$(query "$B" peer "$la")
 	if [ "$q4a" = "$qa" ] && [ "$q4b" = "$qa" ] && [ "$qpa" = "$qa $si $sr" ] &&
 		[ "$qpb" = "$qa $si $sr" ]; then
-		ok "$name: the same by 4+4 SPIs and by peer address on both sides"
+		ok "$name: the same by 4+4 SPIs and by peer address ($dst, $la) on both sides"
 	else
 		fail "$name: 4+4 A '$q4a' B '$q4b', peer A '$qpa' B '$qpb'"
 	fi
@@ -336,6 +351,8 @@ done
 snap x2
 ok "reflector: $(grew x0 x2 ike_lookups) IKE lookups, $(grew x0 x2 ike_ok) ok," \
 	"$(grew x0 x2 ike_errors) errors, $(grew x0 x2 ike_timeouts) timeouts"
+
+dst=$R4
 
 # --- 3. A made-up SA ---------------------------------------------------------------------------
 printf 'aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb prfsha256 %s\n' \
@@ -414,7 +431,7 @@ fi
 if grep -q "IKE daemon at $B/ippm.sock unreachable" "$run/reflector.log" &&
 	[ "$(grew d0 d1 ike_unreachable)" -ge 1 ]; then
 	ok "charon B killed: the reflector logs \"$(grep -o "IKE daemon at [^ ]* unreachable: [^(]*" \
-		"$run/reflector.log" | tail -1)\", ike_unreachable +$(grew d0 d1 ike_unreachable)"
+		"$run/reflector.log" | tail -1 | sed 's/ *$//')\", ike_unreachable +$(grew d0 d1 ike_unreachable)"
 else
 	fail "charon B killed: no 'IKE daemon unreachable' in the reflector log / counters" \
 		"(ike_unreachable +$(grew d0 d1 ike_unreachable), ike_timeouts +$(grew d0 d1 ike_timeouts))"

@@ -161,6 +161,7 @@ def main():
         return 2
     log, uid, name, want = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].lower()
     pid = PRFS[name] if name in PRFS else int(name)
+    name = {v: k for k, v in PRFS.items()}.get(pid, name)
     if not selftest():
         print("VERIFY: the PRF implementations fail their RFC vectors", file=sys.stderr)
         return 2
