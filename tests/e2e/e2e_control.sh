@@ -20,6 +20,10 @@
 #     TCP close, not its 30 s Timeout), and packets to the old test port go to the exception path.
 #  6. tshark, an independent decoder, reads an unauthenticated exchange (IPv4 and IPv6) without
 #     malformed packets or errors, with the expected messages, fields and test packets.
+#  7. The ike-daemon key provider's failure modes, against a stand-in daemon (fake_ippm.py; the
+#     real one, strongSwan, is e2e_ike.sh): daemon down, hanging, talking garbage -> Server-Start
+#     Accept 2 within the configured timeout, logged and counted, no hang; the daemon back ->
+#     mode 130/132 works again without restarting the reflector, which reflected throughout.
 # usage: e2e_control.sh BUILD_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -462,6 +466,89 @@ if $capturing; then
 	done
 else
 	fail "tshark did not start capturing: $(cat "$run/tshark.err")"
+fi
+
+# 7. The ike-daemon provider when the daemon fails. Lab restarted on a copy of the lab config
+# whose mode-128 keys come from an IKE daemon socket (control.ike_socket, 1 s timeout).
+"$lab" down >/dev/null
+sock=$run/ippm.sock
+sed -e '/ike_static_keys:/d' "$top/config/lab.yaml" >"$run/lab-daemon.yaml"
+printf '  ike_socket: %s\n  ike_timeout_ms: 1000\n' "$sock" >>"$run/lab-daemon.yaml"
+"$lab" up "$run/lab-daemon.yaml"
+# The SA the stand-in knows; the client names it with a static file holding the same key, so
+# that the reflector's provider is the only thing under test.
+echo "0102030405060708 1112131415161718 prfsha256 $(printf '%064d' 0)" >"$run/fake.keys"
+chmod 600 "$run/fake.keys"
+fake() { # MODE: (re)start the stand-in daemon
+	[ -f "$run/fake.pid" ] && { kill "$(cat "$run/fake.pid")" 2>/dev/null || true; sleep 0.2; }
+	$py "$here/fake_ippm.py" "$sock" "$1" >"$run/fake.out" 2>&1 &
+	echo $! >"$run/fake.pid"
+	echo $! >"$run/fake.bgpid"
+	wait_line "$run/fake.out" ready 5
+}
+# try NAME WANT_SECONDS: one mode-130 attempt through the client's own daemon connection
+try130() {
+	local t0 rc=0
+	t0=$(date +%s%N)
+	timeout 20 "$lab" exec "$client" --control --mode authenticated --ike-socket "$sock" \
+		-c 200 -i 1ms --check $R4 >"$run/fk.txt" 2>&1 || rc=$?
+	echo "$rc $(( ($(date +%s%N) - t0) / 1000000 ))"
+}
+fake ok
+read -r rc ms < <(try130)
+if [ "$rc" = 0 ] && grep -q "check: ok" "$run/fk.txt" && grep -q "ike-daemon provider" "$run/fk.txt"; then
+	ok "ike-daemon provider (stand-in daemon): mode 130, 200 packets, check ok"
+else
+	fail "ike-daemon provider, daemon up: exit $rc: $(tail -3 "$run/fk.txt")"
+fi
+for what in down hang garbage; do
+	snap fk0
+	case $what in
+	down) kill "$(cat "$run/fake.pid")"; rm -f "$sock" "$run/fake.pid"; sleep 0.2 ;;
+	*) fake $what ;;
+	esac
+	rc=0
+	t0=$(date +%s%N)
+	timeout 20 "$lab" exec "$client" --control --mode encrypted --ike-static "$run/fake.keys" \
+		-c 10 $R4 >"$run/fk.txt" 2>&1 || rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	snap fk1
+	case $what in
+	down) counter=ike_unreachable; logline="IKE daemon unreachable" ;;
+	hang) counter=ike_timeouts; logline="IKE daemon did not answer in time" ;;
+	garbage) counter=ike_errors; logline="malformed answer from the IKE daemon" ;;
+	esac
+	if [ "$rc" = 2 ] && grep -q "Accept 2" "$run/fk.txt" && [ "$ms" -lt 5000 ] &&
+		[ "$(grew fk0 fk1 $counter)" = 1 ] && [ "$(grew fk0 fk1 ike_failed)" = 1 ] &&
+		"$lab" log | grep -q "$logline (Accept 2)"; then
+		ok "IKE daemon $what: Server-Start Accept 2 after $ms ms, $counter counted, logged"
+	else
+		fail "IKE daemon $what: exit $rc after $ms ms, $counter +$(grew fk0 fk1 $counter):" \
+			"$(tail -2 "$run/fk.txt")"
+	fi
+done
+# The client's own daemon gone: a clear message, exit 1, no hang.
+rc=0
+timeout 20 "$lab" exec "$client" --control --mode authenticated --ike-socket "$run/none.sock" \
+	-c 10 $R4 >"$run/fk.txt" 2>&1 || rc=$?
+if [ "$rc" = 1 ] && grep -q "IKE daemon at $run/none.sock: unreachable" "$run/fk.txt"; then
+	ok "client without its IKE daemon: exit 1, \"$(grep -o 'unreachable[^:]*' "$run/fk.txt")\""
+else
+	fail "client without its IKE daemon: exit $rc: $(cat "$run/fk.txt")"
+fi
+# Back: no restart needed; and the data plane reflected throughout.
+fake ok
+read -r rc ms < <(try130)
+if [ "$rc" = 0 ] && grep -q "check: ok" "$run/fk.txt" && "$lab" log | grep -q "reachable again"; then
+	ok "IKE daemon back: mode 130 works again without restarting the reflector"
+else
+	fail "IKE daemon back: exit $rc: $(tail -3 "$run/fk.txt")"
+fi
+kill "$(cat "$run/fake.pid")" 2>/dev/null || true
+if cli "$client" -c 200 -i 1ms --check $R4 >"$run/fk.txt" 2>&1; then
+	ok "TWAMP Light unaffected by the IKE daemon's failures"
+else
+	fail "TWAMP Light after the IKE daemon faults: $(tail -2 "$run/fk.txt")"
 fi
 
 echo "e2e_control: $fails failure(s)"
