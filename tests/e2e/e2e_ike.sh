@@ -23,6 +23,9 @@
 #     charon B restarted and the SA initiated again (by B): mode 130 works again, same reflector
 #     process. Charon B stopped cleanly (it deletes its SAs, A learns it): the client finds no
 #     SA. Charon A stopped: the client says its IKE daemon is unreachable and exits non-zero.
+#  6. The draft's 4 + 4 Key ID layout end to end: the lab again with control.ike_spi_layout
+#     "4+4", both charons again, one SA: twamp-client --spi-layout 4+4 sends the first four
+#     octets of each SPI, the reflector's daemon finds the SA by them; mode 132, no loss.
 # usage: e2e_ike.sh BUILD_DIR      (KEEP=1 keeps the test directory: logs, JSON reports)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -482,6 +485,38 @@ if [ $rc != 0 ] && [ $rc != 124 ] && grep -qi "IKE daemon.*unreachable" "$run/a.
 		head -c 200)"
 else
 	fail "charon A stopped: client exit $rc after $t ms: $(head -c 300 "$run/a.out")"
+fi
+
+# --- 6. The draft's 4 + 4 layout through the reflector ------------------------------------------
+"$lab" down >/dev/null 2>&1
+sed -e 's/^  ike_timeout_ms: 2000$/  ike_timeout_ms: 2000\n  ike_spi_layout: "4+4"/' "$run/lab.yaml" \
+	>"$run/lab44.yaml"
+if grep -q '^  ike_spi_layout: "4+4"' "$run/lab44.yaml" && "$lab" up "$run/lab44.yaml" &&
+	"$cns" start refl twr-refl "$B" $R4 && "$cns" start client twr-client "$A" $C4; then
+	"$cns" swanctl "$A" --load-all >/dev/null 2>&1
+	"$cns" swanctl "$B" --load-all >/dev/null 2>&1
+	name=ike-sha256
+	"$cns" swanctl "$A" --initiate --ike $name --timeout 20 >/dev/null 2>&1 || true
+	si=$(sa "$A" $name initiator-spi) sr=$(sa "$A" $name responder-spi)
+	rc=0
+	cli "$client" --control --mode encrypted --ike-socket "$A/ippm.sock" --spi-layout 4+4 \
+		-c 1000 -i 1ms --check --json $R4 >"$run/t44.json" 2>"$run/t44.err" || rc=$?
+	if [ -n "$si" ] && [ $rc = 0 ] && $py - "$run/t44.json" "${si:0:8}" "${sr:0:8}" <<'EOP'
+import json, sys
+r = json.load(open(sys.argv[1]))
+c, ike = r["control"], r["control"]["ike"]
+ok = (c["mode"] == 132 and ike["layout"] == "4+4" and ike["spi_i"] == sys.argv[2] and
+      ike["spi_r"] == sys.argv[3] and r["received"] == r["sent"] == 1000 and r["check"]["ok"])
+sys.exit(0 if ok else 1)
+EOP
+	then
+		ok "4+4 layout: Key ID ${si:0:8} ${sr:0:8} (of SA $si $sr), mode 132, 1000 packets," \
+			"no loss, check ok"
+	else
+		fail "4+4 layout: SA '$si' '$sr', client exit $rc: $(head -c 300 "$run/t44.err")"
+	fi
+else
+	fail "4+4 layout: cannot bring the lab and both charons up again"
 fi
 
 echo "e2e_ike: $fails failure(s)"
