@@ -54,6 +54,8 @@ struct key {
 	uint32_t max;		/* integers: highest value; strings: the field size decides */
 	const char *charset;	/* strings: allowed bytes, NULL = any */
 	const char *hint;	/* what a valid value looks like, for messages */
+	const char *const *choices;	/* key_choice: the words, NULL-terminated; the field (an
+					 * enum) gets the index of the one given */
 };
 
 struct section {
@@ -601,8 +603,9 @@ key_tristate(struct parser *p, const char *sect, const struct key *k)
 	return 0;
 }
 
+/* One word of k->choices (ASCII case ignored); the enum field gets its index. */
 static int
-key_ts_format(struct parser *p, const char *sect, const struct key *k)
+key_choice(struct parser *p, const char *sect, const struct key *k)
 {
 	char b[SHOW_BUF];
 	int rc;
@@ -610,14 +613,14 @@ key_ts_format(struct parser *p, const char *sect, const struct key *k)
 	rc = value_scalar(p, sect, k, k->hint);
 	if (rc != 0)
 		return rc;
-	if (word_eq(ev_str(p), ev_len(p), "ntp"))
-		p->c->ts_format = TW_CONF_TS_NTP;
-	else if (word_eq(ev_str(p), ev_len(p), "ptp"))
-		p->c->ts_format = TW_CONF_TS_PTP;
-	else
-		return fail(p, &p->ev.start_mark, "%s.%s: %s is not one of %s", sect, k->name,
-			    show(b, sizeof(b), ev_str(p), ev_len(p)), k->hint);
-	return 0;
+	for (int i = 0; k->choices[i] != NULL; i++) {
+		if (word_eq(ev_str(p), ev_len(p), k->choices[i])) {
+			*(int *)field(p, k) = i;
+			return 0;
+		}
+	}
+	return fail(p, &p->ev.start_mark, "%s.%s: %s is not one of %s", sect, k->name,
+		    show(b, sizeof(b), ev_str(p), ev_len(p)), k->hint);
 }
 
 static int
@@ -997,45 +1000,21 @@ static const struct key light_keys[] = {
 };
 
 static int
-key_spi_layout(struct parser *p, const char *sect, const struct key *k)
-{
-	char b[SHOW_BUF];
-	int rc;
-
-	rc = value_scalar(p, sect, k, k->hint);
-	if (rc != 0)
-		return rc;
-	if (str_eq(ev_str(p), ev_len(p), "8+8"))
-		p->c->ike_spi_layout = TW_CONF_SPI_8_8;
-	else if (str_eq(ev_str(p), ev_len(p), "4+4"))
-		p->c->ike_spi_layout = TW_CONF_SPI_4_4;
-	else
-		return fail(p, &p->ev.start_mark, "%s.%s: %s is not one of %s", sect, k->name,
-			    show(b, sizeof(b), ev_str(p), ev_len(p)), k->hint);
-	return 0;
-}
-
-static int
 key_ike_provider(struct parser *p, const char *sect, const struct key *k)
 {
-	char b[SHOW_BUF];
-	int rc;
+	int rc = key_choice(p, sect, k);
 
-	rc = value_scalar(p, sect, k, k->hint);
-	if (rc != 0)
-		return rc;
-	if (str_eq(ev_str(p), ev_len(p), "none"))
-		p->c->ike_provider = TW_CONF_IKE_NONE;
-	else if (str_eq(ev_str(p), ev_len(p), "static"))
-		p->c->ike_provider = TW_CONF_IKE_STATIC;
-	else if (str_eq(ev_str(p), ev_len(p), "ike-daemon"))
-		p->c->ike_provider = TW_CONF_IKE_DAEMON;
-	else
-		return fail(p, &p->ev.start_mark, "%s.%s: %s is not one of %s", sect, k->name,
-			    show(b, sizeof(b), ev_str(p), ev_len(p)), k->hint);
-	p->ike_provider_set = true;
-	return 0;
+	p->ike_provider_set = rc == 0;
+	return rc;
 }
+
+/* Indexed by the enums they set (tw_conf.h); key_choice writes them as int. */
+_Static_assert(sizeof(enum tw_conf_ts_format) == sizeof(int) &&
+	       sizeof(enum tw_conf_spi_layout) == sizeof(int) &&
+	       sizeof(enum tw_conf_ike_provider) == sizeof(int), "enum fields are int-sized");
+static const char *const ts_formats[] = { "ntp", "ptp", NULL };
+static const char *const spi_layouts[] = { "8+8", "4+4", NULL };
+static const char *const ike_providers[] = { "none", "static", "ike-daemon", NULL };
 
 static const struct key control_keys[] = {
 	{ "enabled", key_bool, FIELD(control_enabled), 0, 0, NULL, NULL },
@@ -1056,10 +1035,10 @@ static const struct key control_keys[] = {
 	{ "keystore", key_str, FIELD(keystore), 1, 0, NULL, NULL },
 	{ "keys", key_keys, 0, 0, 0, 0, NULL, NULL },
 	{ "ike_static_keys", key_str, FIELD(ike_static_keys), 1, 0, NULL, NULL },
-	{ "ike_spi_layout", key_spi_layout, FIELD(ike_spi_layout), 0, 0, NULL,
-	  "\"8+8\" or \"4+4\"" },
+	{ "ike_spi_layout", key_choice, FIELD(ike_spi_layout), 0, 0, NULL,
+	  "\"8+8\" or \"4+4\"", spi_layouts },
 	{ "ike_provider", key_ike_provider, FIELD(ike_provider), 0, 0, NULL,
-	  "none, static or ike-daemon" },
+	  "none, static or ike-daemon", ike_providers },
 	{ "ike_socket", key_str, FIELD(ike_socket), 1, 0, NULL, NULL },
 	{ "ike_timeout_ms", key_uint, FIELD(ike_timeout_ms), 100, 60000, NULL, NULL },
 };
@@ -1067,7 +1046,7 @@ static const struct key control_keys[] = {
 static const struct key clock_keys[] = {
 	{ "synchronized", key_tristate, FIELD(clock_synchronized), 0, 0, NULL, "auto, yes or no" },
 	{ "resync_interval_ms", key_uint, FIELD(clock_resync_ms), 10, 60000, NULL, NULL },
-	{ "timestamp_format", key_ts_format, FIELD(ts_format), 0, 0, NULL, "ntp or ptp" },
+	{ "timestamp_format", key_choice, FIELD(ts_format), 0, 0, NULL, "ntp or ptp", ts_formats },
 };
 
 #define SECTION(n, k) { n, k, sizeof(k) / sizeof((k)[0]) }
