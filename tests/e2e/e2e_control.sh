@@ -41,62 +41,17 @@ R6=2001:db8::1
 fails=0
 
 [ "$(id -u)" = 0 ] || { echo "e2e: FAIL: needs root (namespaces, DPDK)"; exit 1; }
-# Background processes of ours have their pid in $run/*.bgpid (see bg below): end them by pid.
+# Background processes of ours have their pid in $run/*.bgpid (bg in lib.sh): end them by pid.
 cleanup() {
-	local f
-	for f in "$run"/*.bgpid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
-	done
+	bgkill_all
 	"$lab" down >/dev/null 2>&1 || true
 	rm -rf "$run"
 }
 trap cleanup EXIT
 
-ok() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$here/lib.sh"
+start() { bg "$@"; }
 
-# cli ARGS: run in the client namespace.
-cli() { "$lab" exec "$@"; }
-# bg NAME OUT CMD...: start CMD in the client namespace in the background, stdout to OUT, its
-# own pid (not a wrapper's) in $run/NAME.bgpid, so that it can be signalled exactly. The wrapper
-# shell stays, so that a CMD killed by a signal is an exit status of 128+N, not a job killed.
-bg() {
-	local name=$1 out=$2
-	shift 2
-	ip netns exec twr-client bash -c 'f=$1; shift; "$@" & echo $! >"$f"; wait $!' _ \
-		"$run/$name.bgpid" "$@" >"$out" 2>"$run/$name.err" </dev/null &
-	for _ in $(seq 50); do [ -s "$run/$name.bgpid" ] && return 0; sleep 0.02; done
-	echo "cannot start $*" >&2
-	return 1
-}
-# bgwait NAME: wait for a bg job, its exit status.
-bgwait() {
-	local pid rc=0
-	pid=$(cat "$run/$1.bgpid")
-	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-	wait "${bgjobs[$1]}" || rc=$?
-	rm -f "$run/$1.bgpid"
-	return $rc
-}
-declare -A bgjobs
-start() { bg "$@"; bgjobs[$1]=$!; }
-# wait_line FILE TEXT SECONDS: wait until FILE has a line containing TEXT.
-wait_line() {
-	local i
-	for i in $(seq $(($3 * 20))); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
-
-# Telemetry: snap NAME saves /twamp/stats and /twamp/control; val NAME KEY reads a counter;
-# grew A B KEY is its growth between two snapshots.
-snap() { "$top/tools/telemetry" -f twr-lab /twamp/stats /twamp/control >"$run/$1.tel"; }
-val() {
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = [s[sys.argv[2]] for s in d.values() if sys.argv[2] in s]
-print(v[0] if v else sys.exit("no counter " + sys.argv[2]))' "$run/$1.tel" "$2"
-}
-grew() { echo $(($(val "$2" "$3") - $(val "$1" "$3"))); }
 # settle SECONDS: wait until the reflector holds no session and no control connection; prints
 # the time it took, fails after SECONDS.
 settle() {

@@ -49,10 +49,7 @@ fails=0
 
 [ "$(id -u)" = 0 ] || { echo "e2e: FAIL: needs root (namespaces, DPDK)"; exit 1; }
 cleanup() {
-	local f
-	for f in "$run"/*.bgpid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
-	done
+	bgkill_all
 	"$cns" stop "$A" 2>/dev/null || true
 	"$cns" stop "$B" 2>/dev/null || true
 	"$lab" down >/dev/null 2>&1 || true
@@ -60,41 +57,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-
-cli() { "$lab" exec "$@"; }
-# bg NAME OUT CMD...: CMD in the client namespace in the background, its pid in $run/NAME.bgpid
-bg() {
-	local name=$1 out=$2
-	shift 2
-	ip netns exec twr-client bash -c 'f=$1; shift; "$@" & echo $! >"$f"; wait $!' _ \
-		"$run/$name.bgpid" "$@" >"$out" 2>"$run/$name.err" </dev/null &
-	bgjobs[$name]=$!
-	for _ in $(seq 50); do [ -s "$run/$name.bgpid" ] && return 0; sleep 0.02; done
-	echo "cannot start $*" >&2
-	return 1
-}
-bgwait() {
-	local pid rc=0
-	pid=$(cat "$run/$1.bgpid")
-	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-	wait "${bgjobs[$1]}" || rc=$?
-	rm -f "$run/$1.bgpid"
-	return $rc
-}
-declare -A bgjobs
-
-# Telemetry, as in e2e_control.sh
-snap() { "$top/tools/telemetry" -f twr-lab /twamp/stats /twamp/control >"$run/$1.tel"; }
-val() {
-	$py -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = [s[sys.argv[2]] for s in d.values() if sys.argv[2] in s]
-print(v[0] if v else sys.exit("no counter " + sys.argv[2]))' "$run/$1.tel" "$2"
-}
-grew() { echo $(($(val "$2" "$3") - $(val "$1" "$3"))); }
+. "$here/lib.sh"
 
 # --- 0. The plugin, and what the test itself needs ---------------------------------------------
 for f in /usr/lib/ipsec/charon /usr/sbin/swanctl /usr/bin/pki \
