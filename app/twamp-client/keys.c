@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -364,16 +365,16 @@ ike_load_daemon(const struct client_opts *o, struct client_ike *ik)
 		snprintf(what, sizeof(what), "IKE SA with SPIs %s:%s", hi, hr);
 		ret = tw_ike_kpc_submit_spis(&k, 0, UINT64_MAX, o->ike_spi_i, o->ike_spi_r,
 					     o->ike_spi_len);
-	} else if (peer->ss_family == AF_INET) {
-		snprintf(what, sizeof(what), "IKE SA with %s", o->peer_str);
-		ret = tw_ike_kpc_submit_peer(&k, 0, UINT64_MAX, AF_INET,
-					     (const uint8_t *)&((const struct sockaddr_in *)
-								peer)->sin_addr);
 	} else {
-		snprintf(what, sizeof(what), "IKE SA with %s", o->peer_str);
-		ret = tw_ike_kpc_submit_peer(&k, 0, UINT64_MAX, AF_INET6,
-					     (const uint8_t *)&((const struct sockaddr_in6 *)
-								peer)->sin6_addr);
+		/* The reflector's address, as the IKE daemon knows its peer (no port). */
+		const void *addr = peer->ss_family == AF_INET ?
+				(const void *)&((const struct sockaddr_in *)peer)->sin_addr :
+				(const void *)&((const struct sockaddr_in6 *)peer)->sin6_addr;
+		char txt[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(peer->ss_family, addr, txt, sizeof(txt));
+		snprintf(what, sizeof(what), "IKE SA with %s", txt);
+		ret = tw_ike_kpc_submit_peer(&k, 0, UINT64_MAX, peer->ss_family, addr);
 	}
 	if (ret == 0)
 		ret = ike_ask(o->ike_socket, &k, o->control_timeout_ns / 1000000, &a);
