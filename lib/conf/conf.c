@@ -100,7 +100,7 @@ tw_conf_defaults(struct tw_conf *c)
 
 	c->clock_synchronized = TW_CONF_AUTO;
 	c->clock_resync_ms = 1000;
-	c->ts_format = TW_CONF_TS_NTP;
+	c->ts_format = TW_CONF_TS_AUTO;
 
 	c->control_enabled = false;	/* needs the exception path and addresses: opt in */
 	c->control_port = 862;		/* RFC 5357 §3.1 well-known TWAMP-Control port */
@@ -965,6 +965,18 @@ out:
 
 #define FIELD(f) offsetof(struct tw_conf, f), sizeof(((struct tw_conf *)NULL)->f)
 
+/* Indexed by the enums they set (tw_conf.h); key_choice writes them as int. */
+_Static_assert(sizeof(enum tw_conf_ts_format) == sizeof(int) &&
+	       sizeof(enum tw_conf_clock_source) == sizeof(int) &&
+	       sizeof(enum tw_conf_rx_ts) == sizeof(int) &&
+	       sizeof(enum tw_conf_spi_layout) == sizeof(int) &&
+	       sizeof(enum tw_conf_ike_provider) == sizeof(int), "enum fields are int-sized");
+static const char *const ts_formats[] = { "ntp", "ptp", "auto", NULL };
+static const char *const clock_sources[] = { "realtime", "tai", "phc", NULL };
+static const char *const rx_ts_sources[] = { "auto", "hardware", "software", NULL };
+static const char *const spi_layouts[] = { "8+8", "4+4", NULL };
+static const char *const ike_providers[] = { "none", "static", "ike-daemon", NULL };
+
 static const struct key eal_keys[] = {
 	{ "lcores", key_lcores, FIELD(lcores), 1, 0, lcore_chars,
 	  "an lcore list such as \"0,1\" or \"0,2-5\"" },
@@ -982,6 +994,8 @@ static const struct key port_keys[] = {
 	{ "mtu", key_uint, FIELD(mtu), 68, 9600, NULL, NULL },
 	{ "checksum_offload", key_tristate, FIELD(csum_offload), 0, 0, NULL, "auto, on or off" },
 	{ "promiscuous", key_bool, FIELD(promiscuous), 0, 0, NULL, NULL },
+	{ "rx_timestamp", key_choice, FIELD(rx_ts), 0, 0, NULL, "auto, hardware or software",
+	  rx_ts_sources },
 };
 
 static const struct key exception_keys[] = {
@@ -1008,13 +1022,6 @@ key_ike_provider(struct parser *p, const char *sect, const struct key *k)
 	return rc;
 }
 
-/* Indexed by the enums they set (tw_conf.h); key_choice writes them as int. */
-_Static_assert(sizeof(enum tw_conf_ts_format) == sizeof(int) &&
-	       sizeof(enum tw_conf_spi_layout) == sizeof(int) &&
-	       sizeof(enum tw_conf_ike_provider) == sizeof(int), "enum fields are int-sized");
-static const char *const ts_formats[] = { "ntp", "ptp", NULL };
-static const char *const spi_layouts[] = { "8+8", "4+4", NULL };
-static const char *const ike_providers[] = { "none", "static", "ike-daemon", NULL };
 
 static const struct key control_keys[] = {
 	{ "enabled", key_bool, FIELD(control_enabled), 0, 0, NULL, NULL },
@@ -1046,7 +1053,12 @@ static const struct key control_keys[] = {
 static const struct key clock_keys[] = {
 	{ "synchronized", key_tristate, FIELD(clock_synchronized), 0, 0, NULL, "auto, yes or no" },
 	{ "resync_interval_ms", key_uint, FIELD(clock_resync_ms), 10, 60000, NULL, NULL },
-	{ "timestamp_format", key_choice, FIELD(ts_format), 0, 0, NULL, "ntp or ptp", ts_formats },
+	{ "timestamp_format", key_choice, FIELD(ts_format), 0, 0, NULL, "auto, ntp or ptp",
+	  ts_formats },
+	{ "source", key_choice, FIELD(clock_source), 0, 0, NULL, "realtime, tai or phc",
+	  clock_sources },
+	{ "phc", key_str, FIELD(clock_phc), 1, 0, NULL, NULL },
+	{ "error_ns", key_uint, FIELD(clock_error_ns), 1, 1000000000, NULL, NULL },
 };
 
 #define SECTION(n, k) { n, k, sizeof(k) / sizeof((k)[0]) }
@@ -1206,6 +1218,10 @@ finish(struct parser *p)
 		}
 		c->nb_light_addrs = c->nb_addrs;
 	}
+	if (c->clock_source == TW_CONF_CLOCK_PHC && c->clock_phc[0] == '\0')
+		return fail_at(p, 1, 1, "clock.source: phc needs clock.phc (e.g. /dev/ptp0)");
+	if (c->clock_source != TW_CONF_CLOCK_PHC && c->clock_phc[0] != '\0')
+		return fail_at(p, 1, 1, "clock.phc is used with clock.source: phc only");
 	if (c->control_enabled) {
 		const uint32_t secured = TW_CONF_MODE_AUTH | TW_CONF_MODE_ENC | TW_CONF_MODE_MIXED;
 		unsigned int i, j;

@@ -72,9 +72,25 @@ struct tw_conf_port_range {
 	uint16_t hi;		/* inclusive; lo == hi for a single port */
 };
 
+/* Format of T2/T3 (RFC 4656 §4.1.2 NTP, or RFC 8186 PTPv2 truncated, Z bit of Error Estimate) */
 enum tw_conf_ts_format {
-	TW_CONF_TS_NTP = 0,
-	TW_CONF_TS_PTP = 1,
+	TW_CONF_TS_NTP = 0,		/* always NTP; Modes bit 512 (RFC 8186) not offered */
+	TW_CONF_TS_PTP = 1,		/* TWAMP Light: always PTP; Control: 512 offered, PTP if chosen */
+	TW_CONF_TS_AUTO = 2,		/* TWAMP Light: the sender's Z bit; Control: 512 offered */
+};
+
+/* The wall clock the timestamp model follows (clock.source). */
+enum tw_conf_clock_source {
+	TW_CONF_CLOCK_REALTIME = 0,	/* CLOCK_REALTIME (UTC, what NTP disciplines) */
+	TW_CONF_CLOCK_TAI = 1,		/* CLOCK_TAI minus the kernel's TAI offset (UTC) */
+	TW_CONF_CLOCK_PHC = 2,		/* a PTP hardware clock, clock.phc (/dev/ptpN), TAI -> UTC */
+};
+
+/* Where T2 comes from (port.rx_timestamp). */
+enum tw_conf_rx_ts {
+	TW_CONF_RX_TS_AUTO = 0,		/* the NIC's per-packet timestamp when it has one */
+	TW_CONF_RX_TS_HARDWARE = 1,	/* the NIC's, or refuse to start */
+	TW_CONF_RX_TS_SOFTWARE = 2,	/* the TSC, once per RX burst */
 };
 
 struct tw_conf {
@@ -93,6 +109,7 @@ struct tw_conf {
 	uint16_t mtu;				/* default 1500 */
 	enum tw_conf_tristate csum_offload;	/* default auto */
 	bool promiscuous;			/* default true */
+	enum tw_conf_rx_ts rx_ts;		/* default auto */
 
 	/* exception: */
 	bool exception_enabled;			/* default true */
@@ -112,7 +129,12 @@ struct tw_conf {
 	/* clock: */
 	enum tw_conf_tristate clock_synchronized;	/* default auto: ask the kernel */
 	uint32_t clock_resync_ms;		/* default 1000 */
-	enum tw_conf_ts_format ts_format;	/* default ntp */
+	enum tw_conf_ts_format ts_format;	/* default auto */
+	enum tw_conf_clock_source clock_source;	/* default realtime */
+	char clock_phc[TW_CONF_MAX_STR];	/* clock.phc: /dev/ptpN, with source phc */
+	/* clock.error_ns: the error bound to claim for a clock disciplined outside the kernel's
+	 * view (PTP on a PHC; "synchronized: yes"); 0: the kernel's estimate, at least 1 us */
+	uint32_t clock_error_ns;
 
 	/* control: (TWAMP-Control server, RFC 5357 §3) */
 	bool control_enabled;			/* default false */

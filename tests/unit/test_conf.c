@@ -27,7 +27,7 @@
 enum {
 	LIST_LEN = 8448,		/* 32 eal args of 255 bytes, with commas */
 	LINE_MAX_LEN = LIST_LEN + 32,
-	NB_FIELDS = 42,
+	NB_FIELDS = 46,
 };
 
 /* Long inputs, spelled out so the boundary is visible in the row. */
@@ -65,6 +65,7 @@ static const char defaults[] =
 	"port.mtu=1500\n"
 	"port.checksum_offload=auto\n"
 	"port.promiscuous=true\n"
+	"port.rx_timestamp=auto\n"
 	"exception.enabled=true\n"
 	"exception.tap=twr0\n"
 	"exception.addresses=[]\n"
@@ -75,7 +76,10 @@ static const char defaults[] =
 	"light.flow_idle_timeout=900\n"
 	"clock.synchronized=auto\n"
 	"clock.resync_interval_ms=1000\n"
-	"clock.timestamp_format=ntp\n"
+	"clock.timestamp_format=auto\n"
+	"clock.source=realtime\n"
+	"clock.phc=\n"
+	"clock.error_ns=0\n"
 	"control.enabled=false\n"
 	"control.port=862\n"
 	"control.modes=0x71\n"
@@ -266,7 +270,15 @@ static const struct valid_row valid_rows[] = {
 	  "clock.timestamp_format=ptp\n" },
 	{ "clock upper bound, NTP in capitals",
 	  ADDR "clock: {resync_interval_ms: 60000, timestamp_format: NTP}",
-	  ADDR_EXP "clock.resync_interval_ms=60000\n" },
+	  ADDR_EXP "clock.resync_interval_ms=60000\nclock.timestamp_format=ntp\n" },
+	{ "clock from a PTP hardware clock, claimed error",
+	  ADDR "clock: {source: phc, phc: /dev/ptp0, error_ns: 200, synchronized: yes}\n"
+	  "port: {rx_timestamp: hardware}\n",
+	  ADDR_EXP "port.rx_timestamp=hardware\nclock.synchronized=on\nclock.source=phc\n"
+	  "clock.phc=/dev/ptp0\nclock.error_ns=200\n" },
+	{ "clock TAI, software RX timestamps",
+	  ADDR "clock: {source: tai}\nport: {rx_timestamp: software}\n",
+	  ADDR_EXP "port.rx_timestamp=software\nclock.source=tai\n" },
 	{ "sections with no keys are defaults", ADDR "eal:\nport:\nlight: ~\nclock: {}\n",
 	  ADDR_EXP },
 	{ "quoted keys, comments, explicit document markers",
@@ -302,7 +314,8 @@ static const struct valid_row valid_rows[] = {
 	  "eal.file_prefix=twr\neal.log_level=twamp.*:info\n"
 	  "port.device=net_af_packet0,iface=veth0\n"
 	  "exception.addresses=[198.18.0.1/24,2001:db8::1/64]\n"
-	  "light.ports=[862,20000-20099]\nlight.addresses=[198.18.0.1/32,2001:db8::1/128]\n" },
+	  "light.ports=[862,20000-20099]\nlight.addresses=[198.18.0.1/32,2001:db8::1/128]\n"
+	  "clock.timestamp_format=ntp\n" },
 };
 
 /* sizeof, not strlen: a row may contain NUL bytes. */
@@ -323,6 +336,12 @@ static const struct invalid_row invalid_rows[] = {
 	  " ike_static_keys: /k}\n",
 	  "t.yaml:1:1: control.ike_provider: IKEv2-derived keys (mode 128) need authenticated, "
 	  "encrypted or mixed in control.modes"),
+	ROW("PHC source without a device", "clock: {source: phc}\n",
+	  "t.yaml:1:1: clock.source: phc needs clock.phc (e.g. /dev/ptp0)"),
+	ROW("PHC device without the PHC source", "clock: {phc: /dev/ptp0}\n",
+	  "t.yaml:1:1: clock.phc is used with clock.source: phc only"),
+	ROW("unknown RX timestamp source", "port: {rx_timestamp: nic}\n",
+	  "t.yaml:1:22: port.rx_timestamp: \"nic\" is not one of auto, hardware or software"),
 	ROW("two IKE key providers without a choice",
 	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [encrypted],"
 	  " ike_static_keys: /k, ike_socket: /s}\n",
@@ -421,7 +440,7 @@ static const struct invalid_row invalid_rows[] = {
 	ROW("missing value", "port:\n  mtu:\n",
 	  "t.yaml:2:7: port.mtu: expected an integer (68-9600), got nothing"),
 	ROW("null value", "clock: {timestamp_format: null}",
-	  "t.yaml:1:27: clock.timestamp_format: expected ntp or ptp, got nothing"),
+	  "t.yaml:1:27: clock.timestamp_format: expected auto, ntp or ptp, got nothing"),
 	ROW("list where a bool is expected", "port: {promiscuous: [yes]}",
 	  "t.yaml:1:21: port.promiscuous: expected true or false, got a list"),
 	ROW("list where a tristate is expected", "clock: {synchronized: []}",
@@ -551,7 +570,7 @@ static const struct invalid_row invalid_rows[] = {
 	ROW("synchronized neither", "clock: {synchronized: sometimes}",
 	  "t.yaml:1:23: clock.synchronized: \"sometimes\" is not one of auto, yes or no"),
 	ROW("timestamp_format neither", "clock: {timestamp_format: gps}",
-	  "t.yaml:1:27: clock.timestamp_format: \"gps\" is not one of ntp or ptp"),
+	  "t.yaml:1:27: clock.timestamp_format: \"gps\" is not one of auto, ntp or ptp"),
 
 	/* addresses */
 	ROW("bad IPv4 octet", "exception: {addresses: [198.18.0.256]}",
@@ -728,6 +747,10 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 	snprintf(out[n++], LINE_MAX_LEN, "port.mtu=%u", c->mtu);
 	snprintf(out[n++], LINE_MAX_LEN, "port.checksum_offload=%s", tri(c->csum_offload));
 	snprintf(out[n++], LINE_MAX_LEN, "port.promiscuous=%s", yesno(c->promiscuous));
+	snprintf(out[n++], LINE_MAX_LEN, "port.rx_timestamp=%s",
+		 c->rx_ts == TW_CONF_RX_TS_AUTO ? "auto" :
+		 c->rx_ts == TW_CONF_RX_TS_HARDWARE ? "hardware" :
+		 c->rx_ts == TW_CONF_RX_TS_SOFTWARE ? "software" : "?");
 
 	snprintf(out[n++], LINE_MAX_LEN, "exception.enabled=%s", yesno(c->exception_enabled));
 	snprintf(out[n++], LINE_MAX_LEN, "exception.tap=%s", c->tap_name);
@@ -759,7 +782,14 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 	snprintf(out[n++], LINE_MAX_LEN, "clock.resync_interval_ms=%u", c->clock_resync_ms);
 	snprintf(out[n++], LINE_MAX_LEN, "clock.timestamp_format=%s",
 		 c->ts_format == TW_CONF_TS_NTP ? "ntp" :
-		 c->ts_format == TW_CONF_TS_PTP ? "ptp" : "?");
+		 c->ts_format == TW_CONF_TS_PTP ? "ptp" :
+		 c->ts_format == TW_CONF_TS_AUTO ? "auto" : "?");
+	snprintf(out[n++], LINE_MAX_LEN, "clock.source=%s",
+		 c->clock_source == TW_CONF_CLOCK_REALTIME ? "realtime" :
+		 c->clock_source == TW_CONF_CLOCK_TAI ? "tai" :
+		 c->clock_source == TW_CONF_CLOCK_PHC ? "phc" : "?");
+	snprintf(out[n++], LINE_MAX_LEN, "clock.phc=%s", c->clock_phc);
+	snprintf(out[n++], LINE_MAX_LEN, "clock.error_ns=%u", c->clock_error_ns);
 
 	snprintf(out[n++], LINE_MAX_LEN, "control.enabled=%s", c->control_enabled ? "true" : "false");
 	snprintf(out[n++], LINE_MAX_LEN, "control.port=%u", c->control_port);
