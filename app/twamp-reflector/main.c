@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/timex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,30 @@ workers_bind_port(struct twr_app *app)
 		w->port = app->port;
 		w->tx_csum_offload = app->tx_csum_offload;
 		w->refl.csum = app->tx_csum_offload ? TW_CSUM_OFFLOAD : TW_CSUM_SW;
+		/* RFC 8186: TWAMP Light has no negotiation; "auto" answers in the sender's format. */
+		w->refl.light_fmt = app->conf->ts_format == TW_CONF_TS_NTP ? TW_REFL_FMT_NTP :
+				    app->conf->ts_format == TW_CONF_TS_PTP ? TW_REFL_FMT_PTP :
+									     TW_REFL_FMT_SENDER;
+	}
+}
+
+/*
+ * PTPv2 timestamps count TAI seconds (IEEE 1588 timescale, RFC 8186 §2.3); the kernel knows
+ * TAI - UTC when a time daemon told it (chrony's leapsectz, ptp4l/phc2sys). CLOCK_TAI uses the
+ * same offset, so a sender stamping from CLOCK_TAI agrees with us either way.
+ */
+static void
+tai_offset_init(struct twr_app *app)
+{
+	struct timex tx = { 0 };
+
+	if (adjtimex(&tx) >= 0 && tx.tai > 0) {
+		app->tai_offset_s = (uint32_t)tx.tai;
+		MAIN_LOG(INFO, "PTPv2 timestamps: TAI = UTC + %d s (kernel)", tx.tai);
+	} else {
+		app->tai_offset_s = 0;
+		MAIN_LOG(NOTICE, "PTPv2 timestamps: the kernel's TAI offset is not set, so they are "
+			 "UTC-based (as CLOCK_TAI is); a time daemon that knows the leap seconds sets it");
 	}
 }
 
@@ -299,6 +324,7 @@ main(int argc, char **argv)
 	if (twr.clock_pub == NULL)
 		rte_exit(EXIT_FAILURE, "cannot allocate the clock\n");
 	twr_clock_init(&twr);
+	tai_offset_init(&twr);
 
 	if (match_init(&twr) < 0 || workers_init(&twr) < 0 || twr_sessions_init(&twr) < 0) {
 		MAIN_LOG(ERR, "initialisation failed");

@@ -51,7 +51,8 @@ find_port(const char *device, uint16_t *port)
 
 static int
 setup_port(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd, uint16_t mtu,
-	   struct rte_mempool *pool, bool want_tx_csum, bool *tx_csum, bool *rx_csum)
+	   struct rte_mempool *pool, bool want_tx_csum, bool *tx_csum, bool *rx_csum,
+	   bool want_rx_ts, bool *rx_ts)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -91,6 +92,11 @@ setup_port(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd, uint1
 	*rx_csum = (info.rx_offload_capa & rxc) == rxc;
 	if (*rx_csum)
 		conf.rxmode.offloads |= rxc;
+	/* Per-packet receive timestamps, asked for only where advertised (net_pcap, which stamps
+	 * anyway, refuses a configuration that asks). */
+	*rx_ts = want_rx_ts && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP);
+	if (*rx_ts)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 
 	ret = rte_eth_dev_configure(port, nb_q, nb_q, &conf);
 	if (ret < 0)
@@ -226,6 +232,7 @@ twr_ports_init(struct twr_app *app)
 	const struct tw_conf *c = app->conf;
 	struct rte_ether_addr mac;
 	unsigned int nb_mbufs = c->nb_mbufs, need;
+	bool rx_ts_offload;
 	uint16_t dataroom;
 	int socket, ret;
 
@@ -258,12 +265,16 @@ twr_ports_init(struct twr_app *app)
 	}
 
 	ret = setup_port(app->port, app->nb_workers, c->rx_desc, c->tx_desc, c->mtu, app->pool,
-			 c->csum_offload != TW_CONF_OFF, &app->tx_csum_offload, &app->rx_csum_offload);
+			 c->csum_offload != TW_CONF_OFF, &app->tx_csum_offload, &app->rx_csum_offload,
+			 c->rx_ts != TW_CONF_RX_TS_SOFTWARE, &rx_ts_offload);
 	app->port_open = true;
 	if (ret < 0) {
 		PORT_LOG(ERR, "cannot start port %u: %s", app->port, rte_strerror(-ret));
 		return ret;
 	}
+	ret = twr_rx_ts_init(app, rx_ts_offload);
+	if (ret < 0)
+		return ret;
 	if (c->csum_offload == TW_CONF_ON && !app->tx_csum_offload) {
 		PORT_LOG(ERR, "port.checksum_offload is on but port %u cannot offload IPv4/UDP checksums",
 			 app->port);
@@ -283,7 +294,7 @@ twr_ports_init(struct twr_app *app)
 
 	if (c->exception_enabled) {
 		char args[128];
-		bool txc, rxc;
+		bool txc, rxc, rxts;
 		uint16_t tap;
 
 		/* The kernel interface wears the data port's MAC: its ARP/ND answers then name the
@@ -299,7 +310,8 @@ twr_ports_init(struct twr_app *app)
 		ret = rte_eth_dev_get_port_by_name(TAP_VDEV_NAME, &tap);
 		if (ret < 0)
 			return ret;
-		ret = setup_port(tap, 1, 512, 512, c->mtu, app->pool, false, &txc, &rxc);
+		ret = setup_port(tap, 1, 512, 512, c->mtu, app->pool, false, &txc, &rxc, false,
+				 &rxts);
 		if (ret < 0) {
 			EXC_LOG(ERR, "cannot start exception port: %s", rte_strerror(-ret));
 			return ret;
@@ -316,6 +328,7 @@ twr_ports_init(struct twr_app *app)
 void
 twr_ports_close(struct twr_app *app)
 {
+	twr_rx_ts_close(app);
 	if (app->tap_port != UINT16_MAX) {
 		rte_eth_dev_stop(app->tap_port);
 		rte_eth_dev_close(app->tap_port);

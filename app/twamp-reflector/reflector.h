@@ -46,6 +46,7 @@ struct twr_session {
 	uint8_t sid[16];
 	enum twr_sess_mode mode;
 	uint16_t reflect_len;		/* RFC 6038 octets to reflect, standard format (else 0) */
+	bool ptp;			/* RFC 8186: T2/T3 in PTPv2 format (Modes bit 512) */
 	bool symmetrical;		/* RFC 6038 symmetrical size negotiated (mode 64) */
 	void *crypto;			/* per-session test keys (authenticated/encrypted modes), */
 	size_t crypto_len;		/* rte_malloc'd, wiped and freed with the session */
@@ -78,6 +79,8 @@ struct twr_worker_stats {
 	uint64_t session_pkts;		/* packets of TWAMP-Control sessions */
 	uint64_t drop_bad_hmac;		/* authenticated/encrypted test packet failed its HMAC */
 	uint64_t drop_crypto;		/* the crypto engine refused a job */
+	uint64_t rx_ts_hw;		/* T2 from the port's own receive timestamp */
+	uint64_t rx_ts_sw;		/* ... which this packet lacked: the burst's software T2 */
 } __rte_cache_aligned;
 
 struct twr_worker {
@@ -96,6 +99,21 @@ struct twr_worker {
 	struct twr_worker_stats st;
 } __rte_cache_aligned;
 
+/* Where the data port's per-packet receive timestamps come from (rxts.c). */
+enum twr_rx_ts_kind {
+	TWR_RX_TS_NONE = 0,		/* none: T2 is read from the TSC once per burst */
+	TWR_RX_TS_NIC,			/* NIC clock ticks: UTC through nic_clock (rte_eth_read_clock) */
+	TWR_RX_TS_UNIX_US,		/* UTC microseconds already (net_pcap: the capture's record time) */
+};
+
+struct twr_rx_ts {
+	enum twr_rx_ts_kind kind;	/* ro after init */
+	int off;			/* mbuf dynamic field (rte_mbuf_timestamp_t) */
+	uint64_t flag;			/* ol_flags bit: this packet has one */
+	struct tw_ts_pub *nic_clock;	/* TWR_RX_TS_NIC: cp writes, dp reads per packet */
+	const char *what;		/* for logs and telemetry */
+};
+
 struct twr_app {
 	const struct tw_conf *conf;
 	uint16_t port;			/* data port */
@@ -104,6 +122,8 @@ struct twr_app {
 	uint16_t nb_workers;
 	bool tx_csum_offload;
 	bool rx_csum_offload;
+	struct twr_rx_ts rx_ts;		/* data port receive timestamps */
+	volatile uint32_t tai_offset_s;	/* cp: writes; dp: TAI - UTC for PTPv2 timestamps */
 	struct rte_mempool *pool;
 	struct twr_worker *workers;	/* nb_workers entries */
 	struct tw_refl_match *match;	/* ro after init */
@@ -127,6 +147,10 @@ extern struct twr_app twr;
 
 /* port.c */
 int twr_ports_init(struct twr_app *app);
+/* rxts.c: the data port's receive timestamps (T2 source); sync with the clock model */
+int twr_rx_ts_init(struct twr_app *app, bool offload);
+void twr_rx_ts_sync(struct twr_app *app);
+void twr_rx_ts_close(struct twr_app *app);
 void twr_ports_close(struct twr_app *app);
 int twr_tap_configure_addrs(const struct twr_app *app);
 

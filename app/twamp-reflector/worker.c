@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker loop: one RX/TX queue pair of the data port, polled. Per burst: read the clock once
- * (T2, before any parsing), classify and rewrite each packet through lib/refl, read the clock
- * again (T3, after all the work), stamp, transmit. Packets for the kernel go to the control lcore
+ * (T2, before any parsing; a packet the port timestamped itself gets its own T2 from that),
+ * classify and rewrite each packet through lib/refl, read the clock again (T3, after all the
+ * work), stamp, transmit. Packets for the kernel go to the control lcore
  * through a ring, so a worker never makes a syscall; kernel packets for the wire come back
  * through another ring and leave on this worker's TX queue, the only one it may use.
  */
@@ -15,12 +16,42 @@
 #include "reflector.h"
 #include "tw_tcrypt.h"
 
-static inline uint64_t
-stamp_now(const struct tw_ts_params *p, uint64_t tsc, bool ptp)
+/* Now, in both formats: each answer takes the one its sender or session uses (RFC 8186). */
+static inline void
+stamp_now(const struct tw_ts_params *p, uint64_t tsc, struct tw_refl_ts *t)
 {
-	uint64_t ns = tw_ts_params_ns(p, tsc);
+	tw_refl_ts_set(t, tw_ts_params_ns(p, tsc), twr.tai_offset_s, p->errest);
+}
 
-	return ptp ? tw_ts_ptp_from_unix_ns(ns) : tw_ts_ntp_from_unix_ns(ns);
+/*
+ * T2 of one packet: the port's own receive timestamp when it gave one (converted to UTC through
+ * the port's clock model, or taken as is from a capture), else the burst's software T2.
+ */
+static inline const struct tw_refl_ts *
+rx_stamp(struct twr_worker *w, const struct rte_mbuf *m, const struct tw_refl_ts *burst,
+	 struct tw_refl_ts *own)
+{
+	const struct twr_rx_ts *r = &twr.rx_ts;
+	uint64_t raw, ns;
+
+	if (r->kind == TWR_RX_TS_NONE)
+		return burst;
+	if (unlikely(!(m->ol_flags & r->flag))) {
+		w->st.rx_ts_sw++;
+		return burst;
+	}
+	raw = *RTE_MBUF_DYNFIELD(m, r->off, const rte_mbuf_timestamp_t *);
+	if (r->kind == TWR_RX_TS_UNIX_US) {
+		ns = raw * 1000;
+	} else {
+		struct tw_ts_params nic;
+
+		tw_ts_pub_load(r->nic_clock, &nic);
+		ns = tw_ts_params_ns(&nic, raw);
+	}
+	w->st.rx_ts_hw++;
+	tw_refl_ts_set(own, ns, twr.tai_offset_s, burst->errest);
+	return own;
 }
 
 static void
@@ -75,6 +106,7 @@ struct auth_batch {
 	struct tw_tcrypt_pkt pkt[TWR_BURST];
 	struct tw_tcrypt_frame_out fo[TWR_BURST];
 	enum tw_tcrypt_verdict v[TWR_BURST];
+	struct tw_refl_ts t2[TWR_BURST];	/* each packet's T2 */
 };
 
 /*
@@ -83,7 +115,7 @@ struct auth_batch {
  * checked here and queued in `ab` (verdict TW_V_MAX: "pending").
  */
 static inline enum tw_refl_verdict
-reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, uint64_t now_s,
+reflect(struct twr_worker *w, struct rte_mbuf *m, const struct tw_refl_ts *t2, uint64_t now_s,
 	uint64_t tsc, struct tw_refl_out *out, struct auth_batch *ab)
 {
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
@@ -110,26 +142,27 @@ reflect(struct twr_worker *w, struct rte_mbuf *m, uint64_t t2, uint16_t errest, 
 			ab->m[ab->n] = m;
 			ab->sess[ab->n] = sess;
 			ab->f[ab->n] = p.f;
+			ab->t2[ab->n] = *t2;
 			ab->pkt[ab->n] = (struct tw_tcrypt_pkt){ .pl = buf + p.f.pl_off,
 				.sess = sess->crypto, .len = p.f.pl_len };
 			ab->n++;
 			return TW_V_MAX;
 		}
 		v = tw_refl_session_unauth(&w->refl, buf, cap, &p, flags, &sess->seq,
-					   sess->reflect_len, t2, errest, out);
+					   sess->reflect_len, sess->ptp, t2, out);
 		if (v == TW_V_REFLECT)
 			sess->tx_pkts++;
 		else
 			sess->drops++;
 		return v;
 	}
-	return tw_refl_light(&w->refl, buf, cap, &p, flags, t2, errest, now_s, out);
+	return tw_refl_light(&w->refl, buf, cap, &p, flags, t2, now_s, out);
 }
 
 /* Verify the batch, and turn each authentic packet into its (plaintext) answer. */
 static void
-auth_answer(struct twr_worker *w, struct auth_batch *ab, uint64_t t2, uint16_t errest,
-	    struct rte_mbuf **drop, uint16_t *nb_drop)
+auth_answer(struct twr_worker *w, struct auth_batch *ab, struct rte_mbuf **drop,
+	    uint16_t *nb_drop)
 {
 	uint16_t k = 0;
 
@@ -137,9 +170,12 @@ auth_answer(struct twr_worker *w, struct auth_batch *ab, uint64_t t2, uint16_t e
 	for (uint16_t i = 0; i < ab->n; i++) {
 		struct rte_mbuf *m = ab->m[i];
 		struct twr_session *sess = ab->sess[i];
+		/* The session's negotiated format (RFC 8186), flagged by the Z bit. */
 		struct tw_tcrypt_refl_fields f = {
-			.rx_ts = t2, .seq = sess->seq, .err_est = errest, .ttl = ab->f[i].ttl,
-			.sym = sess->symmetrical, .reflect_len = sess->reflect_len,
+			.rx_ts = sess->ptp ? ab->t2[i].ptp : ab->t2[i].ntp, .seq = sess->seq,
+			.err_est = (uint16_t)(ab->t2[i].errest | (sess->ptp ? TW_REFL_ERREST_Z : 0)),
+			.ttl = ab->f[i].ttl, .sym = sess->symmetrical,
+			.reflect_len = sess->reflect_len,
 		};
 		size_t len;
 
@@ -184,21 +220,21 @@ auth_answer(struct twr_worker *w, struct auth_batch *ab, uint64_t t2, uint16_t e
  * close to the wire as in unauthenticated mode.
  */
 static void
-auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params *clk, bool ptp,
-	  uint64_t t3, struct rte_mbuf **out, uint16_t *nb_out, struct rte_mbuf **drop,
-	  uint16_t *nb_drop)
+auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params *clk,
+	  const struct tw_refl_ts *t3, struct rte_mbuf **out, uint16_t *nb_out,
+	  struct rte_mbuf **drop, uint16_t *nb_drop)
 {
-	uint64_t t3_late;
+	struct tw_refl_ts t3_late;
 
 	for (uint16_t i = 0; i < ab->n; i++)
 		if (tw_tcrypt_covers_tx_ts(ab->pkt[i].sess))
-			tw_tcrypt_stamp_tx(ab->pkt[i].pl, t3);
+			tw_tcrypt_stamp_tx(ab->pkt[i].pl, ab->sess[i]->ptp ? t3->ptp : t3->ntp);
 	tw_tcrypt_seal_burst(w->tcrypt, TW_TCRYPT_REFLECTOR, ab->pkt, ab->n, ab->v);
 	for (uint16_t i = 0; i < ab->n; i++)
 		if (ab->v[i] == TW_TCRYPT_OK)
 			tw_tcrypt_finish_csum(rte_pktmbuf_mtod(ab->m[i], uint8_t *), &ab->fo[i],
 					      w->refl.csum);
-	t3_late = stamp_now(clk, rte_rdtsc(), ptp);
+	stamp_now(clk, rte_rdtsc(), &t3_late);
 	for (uint16_t i = 0; i < ab->n; i++) {
 		struct rte_mbuf *m = ab->m[i];
 		uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
@@ -211,7 +247,8 @@ auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params
 		if (!tw_tcrypt_covers_tx_ts(ab->pkt[i].sess))
 			tw_wire_stamp_tx(buf, ab->fo[i].l4_off,
 					 (uint16_t)(ab->fo[i].pl_off + TW_TCRYPT_REFL_OFF_TX_TS),
-					 t3_late, w->refl.csum);
+					 ab->sess[i]->ptp ? t3_late.ptp : t3_late.ntp,
+					 w->refl.csum);
 		if (w->tx_csum_offload) {
 			struct tw_refl_out o = { .l4_off = ab->fo[i].l4_off, .ipv6 = ab->fo[i].ipv6 };
 
@@ -228,7 +265,6 @@ int
 twr_worker_main(void *arg)
 {
 	struct twr_worker *w = arg;
-	const bool ptp = twr.conf->ts_format == TW_CONF_TS_PTP;
 	const uint64_t tsc_hz = rte_get_tsc_hz();
 	struct rte_mbuf *pkts[TWR_BURST], *out[TWR_BURST], *exc[TWR_BURST], *drop[TWR_BURST];
 	struct tw_refl_out res[TWR_BURST];
@@ -242,7 +278,8 @@ twr_worker_main(void *arg)
 	while (likely(!twr.quit)) {
 		uint16_t n, nb_out = 0, nb_exc = 0, nb_drop = 0, sent;
 		struct auth_batch ab;
-		uint64_t tsc, t2;
+		struct tw_refl_ts t2, own_t2;
+		uint64_t tsc;
 
 		ab.n = 0;
 
@@ -260,7 +297,7 @@ twr_worker_main(void *arg)
 		/* T2: first thing after the packets arrive, one read per burst. */
 		tsc = rte_rdtsc();
 		tw_ts_pub_load(twr.clock_pub, &clk);
-		t2 = stamp_now(&clk, tsc, ptp);
+		stamp_now(&clk, tsc, &t2);
 		w->st.bursts++;
 		w->st.rx_pkts += n;
 
@@ -276,7 +313,8 @@ twr_worker_main(void *arg)
 				drop[nb_drop++] = m;
 				continue;
 			}
-			v = reflect(w, m, t2, clk.errest, now_s, tsc, &res[nb_out], &ab);
+			v = reflect(w, m, rx_stamp(w, m, &t2, &own_t2), now_s, tsc, &res[nb_out],
+				    &ab);
 			if (v == TW_V_MAX)
 				continue;	/* authenticated: answered below with its burst */
 			w->st.verdict[v]++;
@@ -296,21 +334,22 @@ twr_worker_main(void *arg)
 		}
 
 		if (ab.n)
-			auth_answer(w, &ab, t2, clk.errest, drop, &nb_drop);
+			auth_answer(w, &ab, drop, &nb_drop);
 		if (nb_out || ab.n) {
 			/*
 			 * T3: as late as possible, after every other packet of the burst is done; in
 			 * the secured modes before the seal that must cover it (RFC 5357 §4.2.1).
 			 */
-			uint64_t t3 = stamp_now(&clk, rte_rdtsc(), ptp);
+			struct tw_refl_ts t3;
 
+			stamp_now(&clk, rte_rdtsc(), &t3);
 			for (uint16_t i = 0; i < nb_out; i++) {
 				tw_refl_stamp_tx(&w->refl, rte_pktmbuf_mtod(out[i], uint8_t *), &res[i],
-						 t3);
+						 &t3);
 				w->st.tx_bytes += out[i]->pkt_len;
 			}
 			if (ab.n)
-				auth_seal(w, &ab, &clk, ptp, t3, out, &nb_out, drop, &nb_drop);
+				auth_seal(w, &ab, &clk, &t3, out, &nb_out, drop, &nb_drop);
 			sent = rte_eth_tx_burst(w->port, w->queue, out, nb_out);
 			w->st.tx_pkts += sent;
 			if (unlikely(sent < nb_out)) {

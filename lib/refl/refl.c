@@ -204,10 +204,12 @@ room_ok(const struct tw_refl_pkt *p, size_t cap, uint16_t reflect_len)
 
 static void
 answer_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_refl_pkt *p,
-	      unsigned int rx_flags, uint32_t seq, uint16_t reflect_len, uint64_t rx_ts,
-	      uint16_t err_est, struct tw_refl_out *out)
+	      unsigned int rx_flags, uint32_t seq, uint16_t reflect_len, bool ptp,
+	      const struct tw_refl_ts *rx_ts, struct tw_refl_out *out)
 {
-	struct tw_wire_refl_fields v = { .seq = seq, .rx_ts = rx_ts, .err_est = err_est,
+	struct tw_wire_refl_fields v = { .seq = seq, .rx_ts = ptp ? rx_ts->ptp : rx_ts->ntp,
+					 .err_est = (uint16_t)(rx_ts->errest |
+							       (ptp ? TW_REFL_ERREST_Z : 0)),
 					 .l3_sw_verified = !(rx_flags & TW_RX_L3_CSUM_OK),
 					 .l4_sw_verified = !(rx_flags & TW_RX_L4_CSUM_OK),
 					 .reflect_len = reflect_len };
@@ -216,15 +218,25 @@ answer_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_r
 	out->l4_off = p->f.l4_off;
 	out->ts_off = (uint16_t)(p->f.pl_off + TW_REFL_OFF_TX_TS);
 	out->ipv6 = p->f.ipv6;
+	out->ptp = ptp;
+}
+
+bool
+tw_refl_sender_ptp(const uint8_t *buf, const struct tw_refl_pkt *p)
+{
+	/* Unauthenticated sender packet: Sequence Number (4), Timestamp (8), Error Estimate (2);
+	 * tw_refl_check() has made sure the payload holds at least that much. */
+	return (buf[p->f.pl_off + 12] & (TW_REFL_ERREST_Z >> 8)) != 0;
 }
 
 enum tw_refl_verdict
 tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_refl_pkt *p,
-	      unsigned int rx_flags, uint64_t rx_ts, uint16_t err_est, uint64_t now,
+	      unsigned int rx_flags, const struct tw_refl_ts *rx_ts, uint64_t now,
 	      struct tw_refl_out *out)
 {
 	enum tw_refl_verdict v;
 	uint32_t seq;
+	bool ptp;
 
 	if (!p->light || !port_match(c->match, p->f.dst_port))
 		return TW_V_EXC_NOT_TEST;
@@ -236,14 +248,20 @@ tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_r
 		return TW_V_DROP_NO_ROOM;
 	if (tw_flow_next_seq(c->flows, &p->key, now, &seq) == TW_FLOW_FULL)
 		return TW_V_DROP_FLOW_FULL;
-	answer_unauth(c, buf, cap, p, rx_flags, seq, 0, rx_ts, err_est, out);
+	/*
+	 * TWAMP Light has no negotiation: answer in the sender's format unless configured
+	 * otherwise, so that a PTP sender can read T2/T3 (RFC 8186 §2.3 Z bit).
+	 */
+	ptp = c->light_fmt == TW_REFL_FMT_SENDER ? tw_refl_sender_ptp(buf, p) :
+						   c->light_fmt == TW_REFL_FMT_PTP;
+	answer_unauth(c, buf, cap, p, rx_flags, seq, 0, ptp, rx_ts, out);
 	return TW_V_REFLECT;
 }
 
 enum tw_refl_verdict
 tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 		       const struct tw_refl_pkt *p, unsigned int rx_flags, uint32_t *seq,
-		       uint16_t reflect_len, uint64_t rx_ts, uint16_t err_est,
+		       uint16_t reflect_len, bool ptp, const struct tw_refl_ts *rx_ts,
 		       struct tw_refl_out *out)
 {
 	enum tw_refl_verdict v;
@@ -253,13 +271,13 @@ tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 		return v;
 	if (!room_ok(p, cap, reflect_len))
 		return TW_V_DROP_NO_ROOM;
-	answer_unauth(c, buf, cap, p, rx_flags, (*seq)++, reflect_len, rx_ts, err_est, out);
+	answer_unauth(c, buf, cap, p, rx_flags, (*seq)++, reflect_len, ptp, rx_ts, out);
 	return TW_V_REFLECT;
 }
 
 enum tw_refl_verdict
 tw_refl_packet(struct tw_refl_ctx *c, uint8_t *buf, size_t len, size_t cap, unsigned int rx_flags,
-	       uint64_t rx_ts, uint16_t err_est, uint64_t now, struct tw_refl_out *out)
+	       const struct tw_refl_ts *rx_ts, uint64_t now, struct tw_refl_out *out)
 {
 	struct tw_refl_pkt p;
 	enum tw_refl_verdict v;
@@ -267,5 +285,5 @@ tw_refl_packet(struct tw_refl_ctx *c, uint8_t *buf, size_t len, size_t cap, unsi
 	v = tw_refl_classify(c, buf, len, rx_flags, &p);
 	if (v != TW_V_REFLECT)
 		return v;
-	return tw_refl_light(c, buf, cap, &p, rx_flags, rx_ts, err_est, now, out);
+	return tw_refl_light(c, buf, cap, &p, rx_flags, rx_ts, now, out);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "tw_flow.h"
+#include "tw_ts.h"
 #include "tw_wire.h"
 
 enum tw_refl_verdict {
@@ -82,11 +83,46 @@ enum tw_refl_rx_flags {
 	TW_RX_L4_CSUM_OK = 1 << 1,	/* UDP checksum verified by hardware */
 };
 
-/* Per-worker reflect context. The worker owns it; the control lcore only updates err_est. */
+/*
+ * One instant in both timestamp formats: NTP (RFC 4656 §4.1.2) and PTPv2 truncated (RFC 8186
+ * §2.3), with the Error Estimate of the clock that read it, Z bit clear: each answer sets Z for
+ * the format it carries. The worker fills one for T2 (per burst, or per packet from the NIC) and
+ * one for T3; the answer picks its format.
+ */
+struct tw_refl_ts {
+	uint64_t ntp;
+	uint64_t ptp;
+	uint16_t errest;	/* host order, without TW_REFL_ERREST_Z */
+};
+
+#define TW_REFL_ERREST_Z TW_TS_ERREST_Z	/* RFC 8186 §2.3: the timestamps are PTPv2 */
+
+/*
+ * Fill t from a UTC instant in Unix ns. PTPv2 counts TAI seconds (IEEE 1588 timescale, epoch
+ * 1970-01-01 TAI), tai_s ahead of UTC (37 s since 2017; the kernel's TAI offset); NTP counts UTC.
+ * errest must not carry the Z bit.
+ */
+static inline void
+tw_refl_ts_set(struct tw_refl_ts *t, uint64_t unix_ns, uint32_t tai_s, uint16_t errest)
+{
+	t->ntp = tw_ts_ntp_from_unix_ns(unix_ns);
+	t->ptp = tw_ts_ptp_from_unix_ns(unix_ns + (uint64_t)tai_s * TW_TS_NSEC_PER_SEC);
+	t->errest = (uint16_t)(errest & ~TW_REFL_ERREST_Z);
+}
+
+/* Which format the answers to TWAMP Light carry (clock.timestamp_format). */
+enum tw_refl_fmt {
+	TW_REFL_FMT_NTP = 0,
+	TW_REFL_FMT_PTP = 1,
+	TW_REFL_FMT_SENDER = 2,	/* the sender's: its Error Estimate's Z bit (RFC 8186 §2.3) */
+};
+
+/* Per-worker reflect context. The worker owns it. */
 struct tw_refl_ctx {
 	const struct tw_refl_match *match;
 	struct tw_flow_table *flows;
 	enum tw_wire_csum_mode csum;
+	enum tw_refl_fmt light_fmt;	/* TWAMP Light answers */
 };
 
 /* Result of a reflection, for the late T3 stamp. */
@@ -95,6 +131,7 @@ struct tw_refl_out {
 	uint16_t l4_off;	/* UDP header offset */
 	uint16_t ts_off;	/* T3 offset in the frame */
 	bool ipv6;
+	bool ptp;		/* T2 (and so T3) in PTPv2 truncated format */
 };
 
 /* A received frame that tw_refl_classify() found aimed at one of the reflector's addresses. */
@@ -119,19 +156,20 @@ enum tw_refl_verdict tw_refl_classify(const struct tw_refl_ctx *c, const uint8_t
  */
 enum tw_refl_verdict tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 				   const struct tw_refl_pkt *p, unsigned int rx_flags,
-				   uint64_t rx_ts, uint16_t err_est, uint64_t now,
+				   const struct tw_refl_ts *rx_ts, uint64_t now,
 				   struct tw_refl_out *out);
 
 /*
  * Stage 2, an unauthenticated TWAMP-Test session (RFC 5357 §4.2.1; also mixed mode, RFC 5618):
  * the caller found p->key in its session table; *seq is the session's reflector sequence counter
  * (incremented when the packet is answered). reflect_len: RFC 6038 octets to reflect in the
- * standard packet format (see struct tw_wire_refl_fields), 0 otherwise.
+ * standard packet format (see struct tw_wire_refl_fields), 0 otherwise. ptp: the session
+ * negotiated PTPv2 timestamps (RFC 8186 Modes bit 512).
  */
 enum tw_refl_verdict tw_refl_session_unauth(struct tw_refl_ctx *c, uint8_t *buf, size_t cap,
 					    const struct tw_refl_pkt *p, unsigned int rx_flags,
-					    uint32_t *seq, uint16_t reflect_len, uint64_t rx_ts,
-					    uint16_t err_est, struct tw_refl_out *out);
+					    uint32_t *seq, uint16_t reflect_len, bool ptp,
+					    const struct tw_refl_ts *rx_ts, struct tw_refl_out *out);
 
 /*
  * Validity checks every answer needs, for callers that build other kinds of answers (the
@@ -145,19 +183,22 @@ enum tw_refl_verdict tw_refl_check(const struct tw_refl_ctx *c, const uint8_t *b
 /*
  * Stages 1 and 2 for TWAMP Light only (no session table): decide and, for TW_V_REFLECT,
  * rewrite the frame in buf (len octets received, cap octets
- * writable) into the RFC 5357 §4.2.1 answer with T2 = rx_ts and the given Error Estimate.
- * `now` is the monotonic tick the flow table uses for idleness.
+ * writable) into the RFC 5357 §4.2.1 answer with T2 = rx_ts (in the format c->light_fmt picks)
+ * and its Error Estimate. `now` is the monotonic tick the flow table uses for idleness.
  */
 enum tw_refl_verdict tw_refl_packet(struct tw_refl_ctx *c, uint8_t *buf, size_t len, size_t cap,
-				    unsigned int rx_flags, uint64_t rx_ts, uint16_t err_est,
+				    unsigned int rx_flags, const struct tw_refl_ts *rx_ts,
 				    uint64_t now, struct tw_refl_out *out);
 
-/* Stamp T3 into a reflected frame, as late as possible before transmission. */
+/* The format the sender of an unauthenticated packet stamps in (RFC 8186 §2.3, its Z bit). */
+bool tw_refl_sender_ptp(const uint8_t *buf, const struct tw_refl_pkt *p);
+
+/* Stamp T3 into a reflected frame, as late as possible before transmission, in T2's format. */
 static inline void
 tw_refl_stamp_tx(const struct tw_refl_ctx *c, uint8_t *buf, const struct tw_refl_out *o,
-		 uint64_t tx_ts)
+		 const struct tw_refl_ts *tx_ts)
 {
-	tw_wire_stamp_tx(buf, o->l4_off, o->ts_off, tx_ts, c->csum);
+	tw_wire_stamp_tx(buf, o->l4_off, o->ts_off, o->ptp ? tx_ts->ptp : tx_ts->ntp, c->csum);
 }
 
 #endif /* TW_REFL_H */

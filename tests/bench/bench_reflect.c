@@ -178,11 +178,11 @@ refl_init(struct refl_state *r, enum tw_wire_csum_mode csum)
 	r->clk.errest = 0x0001;
 }
 
-/* The worker's stamp_now(): counter to NTP through the published clock params. */
-static inline uint64_t
-stamp_now(const struct tw_ts_params *p)
+/* The worker's stamp_now(): counter to both formats through the published clock params. */
+static inline void
+stamp_now(const struct tw_ts_params *p, struct tw_refl_ts *t)
 {
-	return tw_ts_ntp_from_unix_ns(tw_ts_params_ns(p, __rdtsc()));
+	tw_refl_ts_set(t, tw_ts_params_ns(p, __rdtsc()), 37, p->errest);
 }
 
 /*
@@ -266,22 +266,24 @@ pass_reflect(struct frames *fr, struct refl_state *r, unsigned int rx_flags)
 
 	for (uint32_t b = 0; b < fr->n; b += BURST) {
 		uint32_t end = b + BURST < fr->n ? b + BURST : fr->n;
-		uint64_t t2 = stamp_now(&r->clk), t3;
+		struct tw_refl_ts t2, t3;
 		unsigned int nb_out = 0;
+
+		stamp_now(&r->clk, &t2);
 
 		for (uint32_t i = b; i < end; i++) {
 			uint8_t *w = fr->work + (size_t)i * SLOT;
 			enum tw_refl_verdict v;
 
 			memcpy(w, fr->pristine + (size_t)i * SLOT, FRAME_LEN);
-			v = tw_refl_packet(&r->ctx, w, FRAME_LEN, SLOT, rx_flags, t2,
-					   r->clk.errest, 1, &res[nb_out]);
+			v = tw_refl_packet(&r->ctx, w, FRAME_LEN, SLOT, rx_flags, &t2, 1,
+					   &res[nb_out]);
 			if (v == TW_V_REFLECT)
 				out[nb_out++] = w;
 		}
-		t3 = stamp_now(&r->clk);
+		stamp_now(&r->clk, &t3);
 		for (unsigned int i = 0; i < nb_out; i++)
-			tw_refl_stamp_tx(&r->ctx, out[i], &res[i], t3);
+			tw_refl_stamp_tx(&r->ctx, out[i], &res[i], &t3);
 		reflected += nb_out;
 	}
 	return reflected;
@@ -498,8 +500,13 @@ run_step(struct step_data *d, enum step s)
 			acc += w[40];
 			break;
 		case STEP_CLOCK:
-			if (i % BURST == 0)
-				acc += stamp_now(&d->r.clk) + stamp_now(&d->r.clk);
+			if (i % BURST == 0) {
+				struct tw_refl_ts a, b;
+
+				stamp_now(&d->r.clk, &a);
+				stamp_now(&d->r.clk, &b);
+				acc += a.ntp + a.ptp + b.ntp + b.ptp;
+			}
 			break;
 		default:
 			/* The full paths are measured by run_steps() through pass_reflect(). */

@@ -386,7 +386,7 @@ pass_unauth(struct unauth *u)
 	uint64_t n = 0;
 
 	for (uint32_t b = 0; b < SET; b += BURST) {
-		uint64_t t2 = __rdtsc(), t3;
+		struct tw_refl_ts t2 = { .ntp = __rdtsc(), .ptp = 0, .errest = 1 }, t3 = { 0 };
 		unsigned int nb = 0;
 
 		for (uint32_t i = b; i < b + BURST; i++) {
@@ -394,13 +394,13 @@ pass_unauth(struct unauth *u)
 
 			memcpy(w, u->pristine + (size_t)i * SLOT, UNAUTH_LEN);
 			if (tw_refl_packet(&u->ctx, w, UNAUTH_LEN, SLOT,
-					   TW_RX_L3_CSUM_OK | TW_RX_L4_CSUM_OK, t2, 1, 1,
+					   TW_RX_L3_CSUM_OK | TW_RX_L4_CSUM_OK, &t2, 1,
 					   &res[nb]) == TW_V_REFLECT)
 				out[nb++] = w;
 		}
-		t3 = __rdtsc();
+		t3.ntp = __rdtsc();
 		for (unsigned int i = 0; i < nb; i++)
-			tw_refl_stamp_tx(&u->ctx, out[i], &res[i], t3);
+			tw_refl_stamp_tx(&u->ctx, out[i], &res[i], &t3);
 		n += nb;
 	}
 	return n;

@@ -85,14 +85,17 @@ one_pass(const uint8_t *data, size_t size, struct tw_refl_ctx *c, unsigned int r
 	struct tw_wire_frame q, a;
 	struct tw_refl_out out;
 	enum tw_refl_verdict v;
-	uint64_t t3 = 0xE93C7F0100000000ULL ^ ((uint64_t)size * 0x9e3779b97f4a7c15ULL);
+	const struct tw_refl_ts t2 = { .ntp = 0xE93C7F00DEADBEEFULL, .ptp = 0x6a1b2c3dDEADBEEFULL,
+				       .errest = 0x8001 };
+	const uint64_t t3v = 0xE93C7F0100000000ULL ^ ((uint64_t)size * 0x9e3779b97f4a7c15ULL);
+	const struct tw_refl_ts t3 = { .ntp = t3v, .ptp = t3v ^ 0x5555, .errest = 0x8001 };
 	size_t alen;
 
 	CHECK(buf != NULL);
 	memcpy(buf, data, size);
 	memset(buf + size, 0xa5, EXTRA_CAP);
 	memset(&out, 0, sizeof(out));
-	v = tw_refl_packet(c, buf, size, cap, rx_flags, 0xE93C7F00DEADBEEFULL, 0x8001, now, &out);
+	v = tw_refl_packet(c, buf, size, cap, rx_flags, &t2, now, &out);
 	CHECK((unsigned int)v < TW_V_MAX);
 	if (v != TW_V_REFLECT) {
 		CHECK(memcmp(buf, data, size) == 0);
@@ -109,7 +112,7 @@ one_pass(const uint8_t *data, size_t size, struct tw_refl_ctx *c, unsigned int r
 	CHECK(out.l4_off == q.l4_off);
 	CHECK(out.ts_off == q.pl_off + TW_REFL_OFF_TX_TS);
 
-	tw_refl_stamp_tx(c, buf, &out, t3);
+	tw_refl_stamp_tx(c, buf, &out, &t3);
 	CHECK(tw_wire_parse(buf, out.len, c->csum == TW_CSUM_OFFLOAD, &a) == TW_PARSE_UDP);
 	if (c->csum == TW_CSUM_OFFLOAD) {
 		nic_csum(buf, &a);
@@ -122,8 +125,19 @@ one_pass(const uint8_t *data, size_t size, struct tw_refl_ctx *c, unsigned int r
 	CHECK(memcmp(buf, data + 6, 6) == 0 && memcmp(buf + 6, data, 6) == 0);
 	CHECK(a.ttl == TW_WIRE_REFL_TTL);
 	CHECK(tw_wire_udp_csum_ok(buf, &a));
-	for (int i = 0; i < 8; i++)
-		CHECK(buf[out.ts_off + i] == (uint8_t)(t3 >> (56 - 8 * i)));
+	/* T2 and T3 in one format, the one the Z bit of the answer's Error Estimate says. */
+	{
+		uint64_t want3 = out.ptp ? t3.ptp : t3.ntp, want2 = out.ptp ? t2.ptp : t2.ntp;
+		const uint8_t *ap = buf + out.ts_off - TW_REFL_OFF_TX_TS;
+
+		for (int i = 0; i < 8; i++) {
+			CHECK(buf[out.ts_off + i] == (uint8_t)(want3 >> (56 - 8 * i)));
+			CHECK(ap[16 + i] == (uint8_t)(want2 >> (56 - 8 * i)));
+		}
+		CHECK(((ap[12] & 0x40) != 0) == out.ptp);
+		if (c->light_fmt != TW_REFL_FMT_SENDER)
+			CHECK(out.ptp == (c->light_fmt == TW_REFL_FMT_PTP));
+	}
 	free(buf);
 }
 
@@ -138,9 +152,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.flows = tw_flow_init(flow_mem, FLOW_CAP, 2);
 	CHECK(c.flows != NULL);
 	c.csum = TW_CSUM_SW;
+	c.light_fmt = TW_REFL_FMT_SENDER;
 	one_pass(data, size, &c, 0, 1);
+	c.light_fmt = TW_REFL_FMT_PTP;
 	one_pass(data, size, &c, TW_RX_L3_CSUM_OK | TW_RX_L4_CSUM_OK, 2);
 	c.csum = TW_CSUM_OFFLOAD;
+	c.light_fmt = TW_REFL_FMT_NTP;
 	one_pass(data, size, &c, TW_RX_L3_CSUM_OK | TW_RX_L4_CSUM_OK, 5);
 	return 0;
 }

@@ -39,6 +39,9 @@ enum {
 /* What the reflector is told to write. */
 #define RX_TS 0xE93C7F00AABBCCDDULL
 #define ERREST 0x8020u
+#define RX_TS_PTP 0x6a1b2c3d0ee6b27fULL
+/* T2 in both formats; answers pick one (NTP unless a test sets light_fmt or ptp). */
+static const struct tw_refl_ts T2 = { .ntp = RX_TS, .ptp = RX_TS_PTP, .errest = ERREST };
 
 static const uint8_t mac_snd[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_refl[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -113,6 +116,7 @@ struct spec {
 	uint16_t sport, dport;
 	uint8_t ttl;
 	uint16_t pl_len;
+	bool ptp;		/* the sender stamps PTPv2: Z set in its Error Estimate */
 };
 
 static void
@@ -213,7 +217,7 @@ build(uint8_t *b, const struct spec *s, size_t *l3_out)
 		put32(pl, SND_SEQ);
 		put32(pl + 4, (uint32_t)(SND_TS >> 32));
 		put32(pl + 8, (uint32_t)SND_TS);
-		put16(pl + 12, SND_ERREST);
+		put16(pl + 12, (uint16_t)(SND_ERREST | (s->ptp ? TW_REFL_ERREST_Z : 0)));
 	}
 	put16(b + l4 + 6, udp_csum(b, l3, l4, v6));
 	if (l3_out != NULL)
@@ -586,7 +590,7 @@ test_verdict_table(void **state)
 		memcpy(orig, b, BUF);
 		tw_flow_get_stats(x->c.flows, &st0);
 
-		v = tw_refl_packet(&x->c, b, len, cap, r->rx_flags, RX_TS, ERREST, 5, &o);
+		v = tw_refl_packet(&x->c, b, len, cap, r->rx_flags, &T2, 5, &o);
 		assert_string_equal(tw_refl_verdict_name(v), tw_refl_verdict_name(r->want));
 		seen[v] = true;
 		tw_flow_get_stats(x->c.flows, &st1);
@@ -655,7 +659,7 @@ test_seq_per_tuple(void **state)
 		s.dport = tuples[i].dport;
 		len = build(b, &s, NULL);
 		memcpy(orig, b, sizeof(b));
-		assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, RX_TS, ERREST,
+		assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, &T2,
 						(uint64_t)n, &o),
 				 TW_V_REFLECT);
 		check_answer(orig, len, b, &s, &o, want[i]++, TW_CSUM_SW);
@@ -678,18 +682,18 @@ test_drop_keeps_seq(void **state)
 	s.pl_len = 14;
 	len = build(b, &s, NULL);
 	memcpy(orig, b, sizeof(b));
-	assert_int_equal(tw_refl_packet(&x->c, b, len, len, 0, RX_TS, ERREST, 1, &o),
+	assert_int_equal(tw_refl_packet(&x->c, b, len, len, 0, &T2, 1, &o),
 			 TW_V_DROP_NO_ROOM);
-	assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, RX_TS, ERREST, 2, &o),
+	assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, &T2, 2, &o),
 			 TW_V_REFLECT);
 	check_answer(orig, len, b, &s, &o, 0, TW_CSUM_SW);
 	len = build(b, &s, NULL);
-	assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, RX_TS, ERREST, 3, &o),
+	assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, &T2, 3, &o),
 			 TW_V_REFLECT);
 	check_answer(orig, len, b, &s, &o, 1, TW_CSUM_SW);
 	/* Idle past the timeout: the same 5-tuple is a new session. */
 	len = build(b, &s, NULL);
-	assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, RX_TS, ERREST, 3 + IDLE + 1,
+	assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, &T2, 3 + IDLE + 1,
 					&o),
 			 TW_V_REFLECT);
 	check_answer(orig, len, b, &s, &o, 0, TW_CSUM_SW);
@@ -722,11 +726,11 @@ test_stamp_t3(void **state)
 			s.pl_len = rows[i].pl;
 			len = build(b, &s, NULL);
 			memcpy(orig, b, sizeof(b));
-			assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, RX_TS, ERREST,
+			assert_int_equal(tw_refl_packet(&x->c, b, len, sizeof(b), 0, &T2,
 							0, &o),
 					 TW_V_REFLECT);
 			check_answer(orig, len, b, &s, &o, 0, (enum tw_wire_csum_mode)mode);
-			tw_refl_stamp_tx(&x->c, b, &o, t3);
+			tw_refl_stamp_tx(&x->c, b, &o, &(struct tw_refl_ts){ .ntp = t3 });
 			assert_int_equal(get64(b + o.ts_off), t3);
 			assert_int_equal(tw_wire_parse(b, o.len, mode == TW_CSUM_OFFLOAD, &f),
 					 TW_PARSE_UDP);
@@ -795,7 +799,7 @@ test_port_ranges(void **state)
 		s.dport = (uint16_t)p;
 		s.pl_len = 14;
 		len = build(b, &s, NULL);
-		assert_int_equal(tw_refl_packet(&c, b, len, sizeof(b), 0, RX_TS, ERREST, 0, &o),
+		assert_int_equal(tw_refl_packet(&c, b, len, sizeof(b), 0, &T2, 0, &o),
 				 in ? TW_V_REFLECT : TW_V_EXC_NOT_TEST);
 	}
 	free(mem);
@@ -851,12 +855,12 @@ test_light_flag(void **state)
 	len = build(b, &s, NULL);
 	assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
 	assert_false(p.light);
-	assert_int_equal(tw_refl_packet(&x->c, b, len, BUF, 0, RX_TS, ERREST, 5, &o),
+	assert_int_equal(tw_refl_packet(&x->c, b, len, BUF, 0, &T2, 5, &o),
 			 TW_V_EXC_NOT_TEST);
 	/* Adding it again with Light turns Light on for it. */
 	assert_int_equal(tw_refl_match_add(&x->m, 4, a, true), 0);
 	assert_int_equal(x->m.nb_v4, 1);
-	assert_int_equal(tw_refl_packet(&x->c, b, len, BUF, 0, RX_TS, ERREST, 5, &o),
+	assert_int_equal(tw_refl_packet(&x->c, b, len, BUF, 0, &T2, 5, &o),
 			 TW_V_REFLECT);
 	free(b);
 	fix_free(x);
@@ -893,9 +897,9 @@ test_session_unauth(void **state)
 		assert_memory_equal(p.key.dst, dst, fam == 6 ? 16 : 4);
 		assert_int_equal(p.key.sport, s.sport);
 		assert_int_equal(p.key.dport, 30000);
-		assert_int_equal(tw_refl_light(&x->c, b, BUF, &p, 0, RX_TS, ERREST, 5, &o),
+		assert_int_equal(tw_refl_light(&x->c, b, BUF, &p, 0, &T2, 5, &o),
 				 TW_V_EXC_NOT_TEST);
-		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, RX_TS, ERREST,
+		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, false, &T2,
 							&o), TW_V_REFLECT);
 		check_answer(orig, len, b, &s, &o, fam == 4 ? 7 : 8, TW_CSUM_SW);
 		assert_int_equal(seq, fam == 4 ? 8 : 9);
@@ -906,7 +910,7 @@ test_session_unauth(void **state)
 	s.pl_len = 13;
 	len = build(b, &s, NULL);
 	assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
-	assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, RX_TS, ERREST, &o),
+	assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, false, &T2, &o),
 			 TW_V_DROP_SHORT);
 	assert_int_equal(seq, 9);
 	free(orig);
@@ -952,7 +956,7 @@ test_session_reflect_octets(void **state)
 		assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
 		pl_off = p.f.pl_off;
 		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq,
-							rows[i].reflect_len, RX_TS, ERREST, &o),
+							rows[i].reflect_len, false, &T2, &o),
 				 TW_V_REFLECT);
 		assert_int_equal(o.len, pl_off + rows[i].want_len);
 		assert_int_equal(tw_wire_parse(b, o.len, false, &f), TW_PARSE_UDP);
@@ -965,7 +969,7 @@ test_session_reflect_octets(void **state)
 		else
 			assert_memory_equal(b + pl_off + 41, orig + pl_off + 41, rows[i].pl_len - 41);
 		/* Stamping T3 keeps the checksum right too. */
-		tw_refl_stamp_tx(&x->c, b, &o, 0x0123456789abcdefULL);
+		tw_refl_stamp_tx(&x->c, b, &o, &(struct tw_refl_ts){ .ntp = 0x0123456789abcdefULL });
 		assert_true(tw_wire_udp_csum_ok(b, &f));
 	}
 	free(orig);
@@ -1013,6 +1017,75 @@ test_verdict_names(void **state)
 	assert_string_equal(tw_refl_verdict_name(TW_V_DROP_BAD_CSUM), "drop_bad_csum");
 }
 
+/*
+ * RFC 8186: T2 and T3 in the format the answer is due in, with the Z bit saying which: TWAMP
+ * Light by configuration or the sender's own Z bit, a session by its negotiated Mode.
+ */
+static void
+test_timestamp_formats(void **state)
+{
+	static const struct {
+		enum tw_refl_fmt fmt;
+		bool sender_ptp, want_ptp;
+	} rows[] = {
+		{ TW_REFL_FMT_NTP, false, false },
+		{ TW_REFL_FMT_NTP, true, false },
+		{ TW_REFL_FMT_PTP, false, true },
+		{ TW_REFL_FMT_PTP, true, true },
+		{ TW_REFL_FMT_SENDER, false, false },
+		{ TW_REFL_FMT_SENDER, true, true },
+	};
+	const struct tw_refl_ts t3 = { .ntp = 0xE93C7F01000000AAULL, .ptp = 0x6a1b2c3e000000BBULL,
+				       .errest = ERREST };
+	struct fix *x = fix_new(TW_CSUM_SW);
+	uint8_t *b = malloc(BUF);
+
+	(void)state;
+	assert_non_null(b);
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+		for (int sess = 0; sess < 2; sess++) {
+			struct tw_refl_out o = { 0 };
+			struct tw_wire_frame f;
+			struct tw_refl_pkt p;
+			struct spec s;
+			uint32_t seq = 0;
+			size_t len;
+			bool want = sess ? rows[i].fmt == TW_REFL_FMT_PTP : rows[i].want_ptp;
+			uint8_t *ap;
+
+			spec_default(&s, 4);
+			s.ptp = rows[i].sender_ptp;
+			s.dport = sess ? 30000 : 862;
+			len = build(b, &s, NULL);
+			x->c.light_fmt = rows[i].fmt;
+			assert_int_equal(tw_refl_classify(&x->c, b, len, 0, &p), TW_V_REFLECT);
+			assert_int_equal(tw_refl_sender_ptp(b, &p), rows[i].sender_ptp);
+			/* A session's format is its negotiated one (here: PTP for the PTP row),
+			 * whatever the sender's Z bit and light_fmt say. */
+			if (sess)
+				assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0,
+									want, &T2, &o),
+						 TW_V_REFLECT);
+			else
+				assert_int_equal(tw_refl_light(&x->c, b, BUF, &p, 0, &T2, 5, &o),
+						 TW_V_REFLECT);
+			assert_int_equal(o.ptp, want);
+			tw_refl_stamp_tx(&x->c, b, &o, &t3);
+			ap = b + p.f.pl_off;
+			assert_int_equal(get64(ap + 4), want ? t3.ptp : t3.ntp);	/* T3 */
+			assert_int_equal(get16(ap + 12), ERREST | (want ? TW_REFL_ERREST_Z : 0));
+			assert_int_equal(get64(ap + 16), want ? RX_TS_PTP : RX_TS);	/* T2 */
+			/* The sender's Error Estimate, Z bit included, comes back unchanged. */
+			assert_int_equal(get16(ap + 36), SND_ERREST |
+					 (rows[i].sender_ptp ? TW_REFL_ERREST_Z : 0));
+			assert_int_equal(tw_wire_parse(b, o.len, false, &f), TW_PARSE_UDP);
+			assert_true(tw_wire_udp_csum_ok(b, &f));
+		}
+	}
+	free(b);
+	fix_free(x);
+}
+
 int
 main(void)
 {
@@ -1026,6 +1099,7 @@ main(void)
 		cmocka_unit_test(test_light_flag),
 		cmocka_unit_test(test_session_unauth),
 		cmocka_unit_test(test_session_reflect_octets),
+		cmocka_unit_test(test_timestamp_formats),
 		cmocka_unit_test(test_verdict_names),
 	};
 
