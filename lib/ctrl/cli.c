@@ -269,6 +269,9 @@ handle_greeting(struct tw_ctrl_cli *c, uint64_t now, struct tw_ctrl_out *out)
 	}
 	memset(&m, 0, sizeof(m));
 	memset(&tok, 0, sizeof(tok));
+	/* Feature bits only where offered: a server may refuse the others (ours does, see
+	 * docs/control.rst ambiguity 14). So 512 (RFC 8186 §2), PTPv2 reflector timestamps, is
+	 * asked only of a server whose greeting offers it. */
 	c->c.mode = m.mode = sec | (c->conf.features & g.modes & TW_CTRL_MODE_FEATURES);
 	c->c.cipher = (sec & TW_CTRL_MODE_CIPHER_CONTROL) != 0;
 	if (c->c.cipher) {
@@ -838,6 +841,12 @@ uint32_t
 tw_ctrl_cli_mode(const struct tw_ctrl_cli *c)
 {
 	return c->c.mode;
+}
+
+bool
+tw_ctrl_cli_ptp(const struct tw_ctrl_cli *c)
+{
+	return (c->c.mode & TW_CTRL_MODE_PTP) != 0;
 }
 
 int

@@ -46,7 +46,9 @@ void
 tw_ctrl_srv_conf_defaults(struct tw_ctrl_srv_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->modes = TW_CTRL_MODE_SUPPORTED;
+	/* 512 (RFC 8186) is left out: only the application knows whether its Session-Reflector
+	 * can stamp PTPv2, and offering it is a promise to (RFC 8186 §2). */
+	c->modes = TW_CTRL_MODE_SUPPORTED & ~(uint32_t)TW_CTRL_MODE_PTP;
 	c->count = TW_CTRL_COUNT_MIN;
 	c->max_sessions = 16;
 	c->max_padding = 9000;
@@ -362,7 +364,8 @@ handle_setup(struct tw_ctrl_srv *s, uint64_t now, struct tw_ctrl_out *out)
 		srv_fail(s, TW_CTRL_CLOSE_DECLINED);
 		goto out;
 	}
-	/* Exactly one security mode, and nothing the greeting did not offer. */
+	/* Exactly one security mode, and nothing the greeting did not offer: a feature bit, 512
+	 * (RFC 8186 §2) included, is accepted only where the Server Greeting offered it. */
 	sec = m.mode & TW_CTRL_MODE_SECURITY;
 	ike = (m.mode & TW_CTRL_MODE_IKEV2) != 0;
 	if ((sec & (sec - 1)) != 0 || sec == 0 || (m.mode & ~offered_modes(s)) != 0 ||
@@ -1038,6 +1041,13 @@ uint32_t
 tw_ctrl_srv_mode(const struct tw_ctrl_srv *s)
 {
 	return s->c.mode;
+}
+
+bool
+tw_ctrl_srv_ptp(const struct tw_ctrl_srv *s)
+{
+	/* c.mode holds only offered bits: handle_setup() refuses a Mode with any other. */
+	return (s->c.mode & TW_CTRL_MODE_PTP) != 0;
 }
 
 int

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TWAMP-Control (RFC 5357 §3 on RFC 4656 §3; RFC 5618, RFC 5938, RFC 6038) as two transport-free
- * state machines: a server (the reflector's side) and a client. Bytes in, bytes out: the caller
- * owns the TCP socket, feeds what it receives to *_input(), and sends what the machine appended
- * to a struct tw_ctrl_out. Nothing here reads a clock (every call takes `now`, a monotonic time in
- * ns) or draws randomness (a caller callback does), so tests and fuzzers replay exactly.
+ * TWAMP-Control (RFC 5357 §3 on RFC 4656 §3; RFC 5618, RFC 5938, RFC 6038, RFC 7717, and the
+ * RFC 8186 timestamp format bit) as two transport-free state machines: a server (the reflector's
+ * side) and a client. Bytes in, bytes out: the caller owns the TCP socket, feeds what it receives
+ * to *_input(), and sends what the machine appended to a struct tw_ctrl_out. Nothing here reads a
+ * clock (every call takes `now`, a monotonic time in ns) or draws randomness (a caller callback
+ * does), so tests and fuzzers replay exactly.
  *
  * Threading: one machine is used by one thread at a time (the control lcore); callbacks run on
  * that thread, synchronously, from inside the call that triggers them.
@@ -169,7 +170,10 @@ const char *tw_ctrl_refuse_str(enum tw_ctrl_refuse r);
 /* A Request-TW-Session after validation, as the session_request callback sees it. */
 struct tw_ctrl_session_req {
 	uint8_t sid[TW_CTRL_SID_LEN];		/* made by the server, RFC 4656 §3.5 */
-	uint32_t mode;				/* the connection's negotiated Mode */
+	/* The connection's negotiated Mode, security and feature bits. With TW_CTRL_MODE_PTP
+	 * (RFC 8186 §2) the Session-Reflector stamps this session's T2/T3 in the PTPv2
+	 * truncated format with the Z bit set; without it, NTP with Z clear. */
+	uint32_t mode;
 	uint8_t ipvn;				/* 4 or 6 */
 	struct tw_ctrl_addr sender;		/* zero replaced by the control peer (§3.5) */
 	struct tw_ctrl_addr receiver;		/* zero replaced by the local control address */
@@ -229,7 +233,9 @@ struct tw_ctrl_srv_ops {
 };
 
 struct tw_ctrl_srv_conf {
-	uint32_t modes;				/* offered: security bits | feature bits */
+	/* Offered: security bits | feature bits. TW_CTRL_MODE_PTP (RFC 8186) only when the
+	 * Session-Reflector can stamp T2/T3 in PTPv2 truncated format for this connection. */
+	uint32_t modes;
 	uint32_t count;				/* PBKDF2 iterations: power of 2, >= 1024 */
 	uint32_t max_sessions;			/* per connection, 1..TW_CTRL_MAX_SESSIONS */
 	uint32_t max_padding;			/* largest Padding Length accepted */
@@ -253,7 +259,7 @@ struct tw_ctrl_srv_conf {
 	struct tw_ctrl_srv_ops ops;
 };
 
-/* Defaults: modes 1|2|4|8|16|32|64, count 1024, 16 sessions, padding 9000, step 30 s,
+/* Defaults: modes 1|2|4|8|16|32|64 (not 512), count 1024, 16 sessions, padding 9000, step 30 s,
  * SERVWAIT and REFWAIT 900 s (RFC 5357 §3.1, §4.2), ike off (layout 8+8). ops are left NULL. */
 void tw_ctrl_srv_conf_defaults(struct tw_ctrl_srv_conf *c);
 
@@ -329,6 +335,13 @@ enum tw_ctrl_close tw_ctrl_srv_closed(const struct tw_ctrl_srv *s);
 enum tw_ctrl_srv_state tw_ctrl_srv_state(const struct tw_ctrl_srv *s);
 /* Negotiated Mode (security | features), 0 before Set-Up-Response. */
 uint32_t tw_ctrl_srv_mode(const struct tw_ctrl_srv *s);
+/*
+ * RFC 8186 §2: the Set-Up-Response Mode has 512, which the greeting offered, so every session of
+ * this connection must carry PTPv2 truncated T2/T3 with the Error Estimate's Z bit set (§2.3);
+ * false: NTP, Z clear. The same as tw_ctrl_srv_mode(s) & TW_CTRL_MODE_PTP, and as the `mode` of
+ * each tw_ctrl_session_req. False before the Set-Up-Response.
+ */
+bool tw_ctrl_srv_ptp(const struct tw_ctrl_srv *s);
 /* Control session keys (modes 2, 4, 8), for tw_ctrl_test_keys(). @return 0 or -ENOKEY. */
 int tw_ctrl_srv_keys(const struct tw_ctrl_srv *s, struct tw_ctrl_keys *keys);
 const struct tw_ctrl_stats *tw_ctrl_srv_stats(const struct tw_ctrl_srv *s);
@@ -369,7 +382,9 @@ struct tw_ctrl_cli_conf {
 	 * One of 1, 2, 4, 8; or 128, alone (any allowed 2/4/8) or with one of 2, 4, 8, which
 	 * needs ike.enable. Without 128, ike is not used. */
 	uint32_t force_mode;
-	uint32_t features;			/* 16|32|64 wanted, used where offered */
+	/* Wanted feature bits, 16|32|64|512, each used only where the greeting offers it. 512
+	 * (RFC 8186): our Session-Sender reads PTPv2 reflector timestamps. */
+	uint32_t features;
 	uint32_t max_count;			/* refuse costlier PBKDF2 (default 32768) */
 	uint32_t max_sessions;			/* session slots, 1..TW_CTRL_MAX_SESSIONS */
 	uint64_t step_timeout_ns;		/* greeting, Server-Start, each reply */
@@ -466,6 +481,8 @@ void tw_ctrl_cli_close(struct tw_ctrl_cli *c);
 enum tw_ctrl_close tw_ctrl_cli_closed(const struct tw_ctrl_cli *c);
 enum tw_ctrl_cli_state tw_ctrl_cli_state(const struct tw_ctrl_cli *c);
 uint32_t tw_ctrl_cli_mode(const struct tw_ctrl_cli *c);
+/* RFC 8186 §2: 512 was asked for and offered, so the reflector's T2/T3 will be PTPv2 (Z set). */
+bool tw_ctrl_cli_ptp(const struct tw_ctrl_cli *c);
 /* Server-Start Accept (enum tw_ctrl_accept, 6 = no such IKEv2 SA), -1 before it arrived. */
 int tw_ctrl_cli_server_accept(const struct tw_ctrl_cli *c);
 /* Server-Start Start-Time (NTP), 0 before it arrived. */

@@ -39,9 +39,13 @@ enum tw_ctrl_mode {
 	TW_CTRL_MODE_SYMMETRICAL = 64,		/* RFC 6038 §4.3 */
 	TW_CTRL_MODE_IKEV2 = 128,		/* RFC 7717: conf.ike, never in conf.modes */
 	TW_CTRL_MODE_DSCP_ECN = 256,		/* RFC 7750: not implemented by lib/ctrl */
+	/* RFC 8186 §2 (IANA TWAMP-Modes bit 9, "PTPv2 Timestamp Capability"): in the greeting,
+	 * the Session-Reflector can stamp T2/T3 in the PTPv2 truncated format; in the Mode, the
+	 * Session-Sender asks for it. Offered only where the application says so (conf.modes). */
+	TW_CTRL_MODE_PTP = 512,
 
 	TW_CTRL_MODE_SECURITY = 1 | 2 | 4 | 8,
-	TW_CTRL_MODE_FEATURES = 16 | 32 | 64,
+	TW_CTRL_MODE_FEATURES = 16 | 32 | 64 | 512,
 	TW_CTRL_MODE_SUPPORTED = TW_CTRL_MODE_SECURITY | TW_CTRL_MODE_FEATURES,
 	/* Security modes whose control stream is encrypted and HMAC'd (RFC 4656 §3.4, RFC 5618). */
 	TW_CTRL_MODE_CIPHER_CONTROL = 2 | 4 | 8,

@@ -1274,6 +1274,27 @@ static const struct setup_row setup_rows[] = {
 	  TW_CTRL_CLOSE_AUTH, TW_CTRL_REFUSE_TOKEN },
 	{ "key store failure", 15, 2, CTRLV_KEYID, CTRLV_SECRET, true, KEY_FAIL, 2,
 	  TW_CTRL_CLOSE_INTERNAL, TW_CTRL_REFUSE_KEY_ERROR },
+	/* RFC 8186 §2, Modes 512: a feature bit like 16/32/64, accepted only where offered. */
+	{ "512 offered: open + 512", 15 | 512, 1 | 512, NULL, NULL, true, KEY_SYNC, 0,
+	  TW_CTRL_OPEN, -1 },
+	{ "512 offered: auth + 512", 15 | 512, 2 | 512, CTRLV_KEYID, CTRLV_SECRET, true,
+	  KEY_SYNC, 0, TW_CTRL_OPEN, -1 },
+	{ "512 offered: mixed + every feature", 15 | 16 | 32 | 64 | 512, 8 | 16 | 32 | 64 | 512,
+	  CTRLV_KEYID, CTRLV_SECRET, true, KEY_SYNC, 0, TW_CTRL_OPEN, -1 },
+	{ "512 offered, not asked: NTP", 15 | 512, 4, CTRLV_KEYID, CTRLV_SECRET, true, KEY_SYNC,
+	  0, TW_CTRL_OPEN, -1 },
+	{ "512 not offered", 15, 1 | 512, NULL, NULL, true, KEY_SYNC, 3, TW_CTRL_CLOSE_MODE,
+	  TW_CTRL_REFUSE_MODE },
+	{ "512 not offered, with offered features", 15 | 16 | 32 | 64, 4 | 16 | 512,
+	  CTRLV_KEYID, CTRLV_SECRET, true, KEY_SYNC, 3, TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE },
+	{ "512 alone: no security mode", 15 | 512, 512, NULL, NULL, true, KEY_SYNC, 3,
+	  TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE },
+	{ "512 with two security modes", 15 | 512, 1 | 4 | 512, NULL, NULL, true, KEY_SYNC, 3,
+	  TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE },
+	{ "512 offered, 256 (RFC 7750) still unknown", 15 | 512, 1 | 256 | 512, NULL, NULL,
+	  true, KEY_SYNC, 3, TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE },
+	{ "1024: unassigned bit", 15 | 512, 1 | 1024, NULL, NULL, true, KEY_SYNC, 3,
+	  TW_CTRL_CLOSE_MODE, TW_CTRL_REFUSE_MODE },
 };
 
 static void
@@ -1310,6 +1331,13 @@ test_setup_table(void **state)
 			assert_int_equal(tw_ctrl_srv_stats(h->s)->refused[r->refuse], 1);
 		if (r->keyid != NULL && r->accept >= 0 && r->refuse != TW_CTRL_REFUSE_MODE)
 			assert_int_equal(h->env.lookups, 1);
+		if (r->accept == 0) {
+			/* The Mode as asked, feature bits and all; 512 seen by the accessor. */
+			assert_int_equal(tw_ctrl_srv_mode(h->s), r->mode);
+			assert_int_equal(tw_ctrl_srv_ptp(h->s), (r->mode & 512) != 0);
+		}
+		if (r->refuse == TW_CTRL_REFUSE_MODE)
+			assert_false(tw_ctrl_srv_ptp(h->s));
 		sh_free(h);
 	}
 }
@@ -2848,6 +2876,249 @@ test_ike_api(void **state)
 	assert_int_equal(TW_CTRL_ACCEPT_NO_SA, 6);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * RFC 8186: the PTPv2 timestamp format bit, Modes 512 (IANA TWAMP-Modes bit 9)
+ * ------------------------------------------------------------------------------------------- */
+
+/* Client machine against server machine: 512 alone and with every other bit. */
+struct ptp_pair_row {
+	const char *why;
+	uint32_t offered;			/* conf.modes (128 added by ike) */
+	bool ike;				/* RFC 7717 on both ends */
+	uint32_t cli_modes;
+	uint32_t features;			/* client conf.features */
+	uint32_t want_mode;
+};
+
+static const struct ptp_pair_row ptp_pair_rows[] = {
+	{ "offered and wanted", 1 | 512, false, 15, 512, 1 | 512 },
+	{ "offered, not wanted: NTP", 1 | 512, false, 15, 0, 1 },
+	{ "wanted, not offered: NTP", 15, false, 15, 512, 4 },
+	{ "with 2", 1 | 2 | 512, false, 1 | 2, 512, 2 | 512 },
+	{ "with 4 and 16", 15 | 16 | 512, false, 15, 16 | 512, 4 | 16 | 512 },
+	{ "with 8, 32, 64", 1 | 8 | 32 | 64 | 512, false, 15, 32 | 64 | 512, 8 | 32 | 64 | 512 },
+	{ "every feature", 15 | 16 | 32 | 64 | 512, false, 15, 16 | 32 | 64 | 512,
+	  4 | 16 | 32 | 64 | 512 },
+	{ "every feature offered, 512 wanted alone", 15 | 16 | 32 | 64 | 512, false, 15, 512,
+	  4 | 512 },
+	{ "with 128: 132", 15 | 512, true, 15, 512, 128 | 4 | 512 },
+	{ "with 128: 136 and 16", 1 | 8 | 16 | 512, true, 15, 16 | 512, 128 | 8 | 16 | 512 },
+	{ "with 128, 512 not offered", 15, true, 15, 512, 128 | 4 },
+};
+
+static void
+test_ptp_pairs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(ptp_pair_rows); i++) {
+		const struct ptp_pair_row *r = &ptp_pair_rows[i];
+		struct sh *s = sh_alloc(r->offered, NULL, 0);
+		struct ch *c = ch_alloc(r->cli_modes, r->features, NULL, 0);
+		bool ptp = (r->want_mode & 512) != 0;
+		const struct tw_ctrl_cli_session *cs;
+		const struct tw_ctrl_srv_session *ss;
+		struct tw_ctrl_session_params p;
+		struct tw_ctrl_greeting g;
+		int idx;
+
+		print_message("ptp pair: %s\n", r->why);
+		s->env.rnd.seed = 5000 + i;
+		c->env.rnd.seed = 6000 + i;
+		if (r->ike) {
+			sh_ike(s, TW_CTRL_SPI_8_8);
+			ch_ike(c, TW_CTRL_SPI_8_8);
+		}
+		sh_new(s);
+		/* RFC 8186 §2: the greeting's Modes carry 512 exactly when conf.modes does. */
+		assert_int_equal(tw_ctrl_greeting_decode(s->buf, TW_CTRL_GREETING_LEN, &g), 0);
+		assert_int_equal(g.modes, r->offered | (r->ike ? 128u : 0u));
+		ch_new(c);
+		assert_false(tw_ctrl_cli_ptp(c->c));
+		assert_false(tw_ctrl_srv_ptp(s->s));
+		pump(s, c, NOW);
+		assert_int_equal(tw_ctrl_cli_state(c->c), TW_CTRL_CLI_READY);
+		assert_int_equal(tw_ctrl_srv_state(s->s), TW_CTRL_SRV_READY);
+		assert_int_equal(tw_ctrl_cli_mode(c->c), r->want_mode);
+		assert_int_equal(tw_ctrl_srv_mode(s->s), r->want_mode);
+		assert_int_equal(tw_ctrl_cli_ptp(c->c), ptp);
+		assert_int_equal(tw_ctrl_srv_ptp(s->s), ptp);
+		/* 512 says nothing about security: the test mode is that of the other bits. */
+		assert_int_equal(tw_ctrl_test_mode(r->want_mode),
+				 tw_ctrl_test_mode(r->want_mode & ~512u));
+
+		/* Each session's request carries the connection's Mode, 512 included, to the
+		 * callback and in the session the server keeps (the data plane's source). */
+		params_from(&ctrlv_params[0], &p);
+		idx = tw_ctrl_cli_request(c->c, &p, NOW, &c->out);
+		assert_true(idx >= 0);
+		pump(s, c, NOW);
+		cs = tw_ctrl_cli_session(c->c, (unsigned int)idx);
+		assert_int_equal(cs->state, TW_CTRL_CLI_SESS_ACCEPTED);
+		assert_int_equal(s->env.last_req.mode, r->want_mode);
+		ss = tw_ctrl_srv_session(s->s, cs->sid);
+		assert_non_null(ss);
+		assert_int_equal(ss->req.mode, r->want_mode);
+		assert_int_equal(tw_ctrl_cli_start(c->c, NOW, &c->out), 0);
+		pump(s, c, NOW);
+		assert_int_equal(s->env.ev.started, 1);
+		assert_int_equal(tw_ctrl_cli_stop(c->c, 0, NOW, &c->out), 0);
+		pump(s, c, NOW);
+		assert_int_equal(s->env.ev.stopped, 1);
+		assert_int_equal(tw_ctrl_srv_closed(s->s), TW_CTRL_OPEN);
+		assert_int_equal(tw_ctrl_cli_closed(c->c), TW_CTRL_OPEN);
+		/* The bit stays for the life of the connection. */
+		assert_int_equal(tw_ctrl_srv_ptp(s->s), ptp);
+		sh_free(s);
+		ch_free(c);
+	}
+}
+
+/* Hand-written Server Greetings to the client machine. */
+struct ptp_greet_row {
+	const char *why;
+	uint32_t offered;
+	uint32_t cli_modes;
+	uint32_t features;
+	bool secret;
+	enum tw_ctrl_close close;		/* TW_CTRL_OPEN: answered */
+	uint32_t mode;				/* with this Mode */
+};
+
+static const struct ptp_greet_row ptp_greet_rows[] = {
+	{ "offered, wanted", 1 | 512, 1, 512, false, TW_CTRL_OPEN, 1 | 512 },
+	{ "not offered, wanted", 1, 1, 512, false, TW_CTRL_OPEN, 1 },
+	{ "offered, not wanted", 1 | 512, 1, 0, false, TW_CTRL_OPEN, 1 },
+	{ "with 4 and 16", 4 | 16 | 512, 15, 16 | 512, true, TW_CTRL_OPEN, 4 | 16 | 512 },
+	{ "only what is offered of 16/32", 1 | 16 | 512, 15, 16 | 32 | 512, true, TW_CTRL_OPEN,
+	  1 | 16 | 512 },
+	{ "512 is no security mode", 512, 15, 512, true, TW_CTRL_CLOSE_MODE, 0 },
+	{ "512 and 256 offered: 256 never asked", 1 | 256 | 512, 15, 512, true, TW_CTRL_OPEN,
+	  1 | 512 },
+};
+
+static void
+test_ptp_client_greeting(void **state)
+{
+	uint8_t g[TW_CTRL_GREETING_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(ptp_greet_rows); i++) {
+		const struct ptp_greet_row *r = &ptp_greet_rows[i];
+		struct tw_ctrl_greeting m = { .modes = r->offered, .count = 1024 };
+		struct ch *h = ch_alloc(r->cli_modes, r->features, NULL, 0);
+		struct tw_ctrl_setup su;
+
+		print_message("ptp greeting: %s\n", r->why);
+		if (!r->secret)
+			h->conf.secret_len = 0;
+		ch_new(h);
+		tw_ctrl_greeting_encode(&m, g, sizeof(g));
+		assert_int_equal(tw_ctrl_cli_input(h->c, g, sizeof(g), NOW, &h->out), 0);
+		assert_int_equal(tw_ctrl_cli_closed(h->c), r->close);
+		if (r->close == TW_CTRL_OPEN) {
+			assert_int_equal(h->out.len, TW_CTRL_SETUP_LEN);
+			tw_ctrl_setup_decode(h->buf, h->out.len, &su);
+			assert_int_equal(su.mode, r->mode);
+			assert_int_equal(tw_ctrl_cli_mode(h->c), r->mode);
+		} else {
+			assert_int_equal(h->out.len, 0);
+		}
+		assert_int_equal(tw_ctrl_cli_ptp(h->c), (r->mode & 512) != 0);
+		ch_free(h);
+	}
+}
+
+/* Octets on the wire, written by hand: bit 9 of the 32-bit big-endian Modes and Mode. */
+static void
+test_ptp_golden(void **state)
+{
+	static const uint8_t modes_27f[4] = { 0x00, 0x00, 0x02, 0x7f };
+	static const uint8_t mode_211[4] = { 0x00, 0x00, 0x02, 0x11 };
+	struct tw_ctrl_srv_conf def;
+	struct sh *s;
+	struct ch *c;
+
+	(void)state;
+	assert_int_equal(TW_CTRL_MODE_PTP, 1u << 9);	/* IANA TWAMP-Modes bit position 9 */
+	/* Not offered unless the application says its Session-Reflector can stamp PTPv2. */
+	tw_ctrl_srv_conf_defaults(&def);
+	assert_int_equal(def.modes, 0x7f);
+
+	/* Server Greeting octets 12-15: Modes 1|2|4|8|16|32|64|512. */
+	s = sh_make(0x27f, NULL, 0);
+	assert_memory_equal(s->buf + 12, modes_27f, 4);
+	/* Set-Up-Response octets 0-3 of a client wanting 16 and 512, open mode: 1|16|512. */
+	c = ch_alloc(1, 16 | 512, NULL, 0);
+	c->conf.secret_len = 0;
+	ch_new(c);
+	assert_int_equal(tw_ctrl_cli_input(c->c, s->buf, TW_CTRL_GREETING_LEN, NOW, &c->out), 0);
+	assert_int_equal(c->out.len, TW_CTRL_SETUP_LEN);
+	assert_memory_equal(c->buf, mode_211, 4);
+	/* ... which the server takes. */
+	s->out.len = 0;
+	sh_feed(s, c->buf, c->out.len, NOW);
+	assert_int_equal(s->out.len, TW_CTRL_SERVER_START_LEN);
+	assert_int_equal(s->buf[15], TW_CTRL_ACCEPT_OK);
+	assert_int_equal(tw_ctrl_srv_mode(s->s), 0x211);
+	assert_true(tw_ctrl_srv_ptp(s->s));
+	sh_free(s);
+	ch_free(c);
+}
+
+static void
+test_ptp_conf(void **state)
+{
+	struct tw_ctrl_addr a4 = { .family = 4, .addr = { 192, 0, 2, 1 } };
+	struct tw_ctrl_cli_conf cc;
+	struct tw_ctrl_srv *srv;
+	struct tw_ctrl_cli *cli;
+	struct sh *h;
+	struct env e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	h = sh_alloc(1 | 512, NULL, 0);
+	srv = tw_ctrl_srv_new(&h->conf, &a4, &a4, &e);
+	assert_non_null(srv);
+	tw_ctrl_srv_free(srv);
+	/* 512 is a feature: it needs a security mode next to it. */
+	h->conf.modes = 512;
+	errno = 0;
+	assert_null(tw_ctrl_srv_new(&h->conf, &a4, &a4, &e));
+	assert_int_equal(errno, EINVAL);
+	/* Bits lib/ctrl does not implement stay out: 256 (RFC 7750), 1024 (unassigned). */
+	h->conf.modes = 1 | 256 | 512;
+	assert_null(tw_ctrl_srv_new(&h->conf, &a4, &a4, &e));
+	h->conf.modes = 1 | 1024;
+	assert_null(tw_ctrl_srv_new(&h->conf, &a4, &a4, &e));
+	/* With RFC 7717 on. */
+	h->conf.modes = 15 | 512;
+	sh_ike(h, TW_CTRL_SPI_8_8);
+	srv = tw_ctrl_srv_new(&h->conf, &a4, &a4, &e);
+	assert_non_null(srv);
+	tw_ctrl_srv_free(srv);
+	free(h);
+
+	tw_ctrl_cli_conf_defaults(&cc);
+	cc.ops.random = cb_random;
+	assert_int_equal(cc.features, 0);
+	cc.features = 512;
+	cli = tw_ctrl_cli_new(&cc, &e);
+	assert_non_null(cli);
+	assert_false(tw_ctrl_cli_ptp(cli));		/* nothing negotiated yet */
+	tw_ctrl_cli_free(cli);
+	cc.features = 16 | 32 | 64 | 512;
+	cli = tw_ctrl_cli_new(&cc, &e);
+	assert_non_null(cli);
+	tw_ctrl_cli_free(cli);
+	cc.features = 256 | 512;
+	assert_null(tw_ctrl_cli_new(&cc, &e));
+	cc.features = 1024;
+	assert_null(tw_ctrl_cli_new(&cc, &e));
+	cc.features = 1 | 512;				/* a security bit is no feature */
+	assert_null(tw_ctrl_cli_new(&cc, &e));
+}
+
 int
 main(void)
 {
@@ -2880,6 +3151,10 @@ main(void)
 		cmocka_unit_test(test_ike_setup_table),
 		cmocka_unit_test(test_ike_golden_keyid),
 		cmocka_unit_test(test_ike_api),
+		cmocka_unit_test(test_ptp_pairs),
+		cmocka_unit_test(test_ptp_client_greeting),
+		cmocka_unit_test(test_ptp_golden),
+		cmocka_unit_test(test_ptp_conf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
