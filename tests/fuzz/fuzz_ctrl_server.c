@@ -9,6 +9,8 @@
  *            bit 4: the key lookup answers later (-EINPROGRESS); bit 5: lenient MBZ;
  *            bit 6: third-party addresses allowed; bit 7: at most one session.
  *   [1]      n = low 4 bits: the next n octets are write sizes, used in turn (0 means 1);
+ *            bit 4: the server also offers Modes 512 (RFC 8186), and the sealed scenario's
+ *            Set-Up-Response asks for it;
  *   [2..]    the client's octets.
  * Raw: the octets go to the server as they are, split into writes of those sizes.
  * Sealed: the harness does the Set-Up-Response itself (Mode from the conversation, a known
@@ -18,6 +20,8 @@
  *
  * Properties (abort(), not assert(): release builds define NDEBUG):
  *  - input() returns 0 until closed, then -EPIPE; output never exceeds input + reserve;
+ *  - the negotiated Mode has only offered bits, and 512 in it is what tw_ctrl_srv_ptp() and
+ *    every session request's mode say (RFC 8186: the data plane stamps PTPv2 by that bit);
  *  - sessions held <= max_sessions; every session the server accepted is reported stopped by
  *    the time it closes (the data plane never keeps a session the control plane forgot);
  *  - a far-future tick always closes; free() leaves nothing behind (ASan/LSan, valgrind).
@@ -50,6 +54,7 @@ enum {
 	F_LENIENT = 32,
 	F_THIRD = 64,
 	F_ONE = 128,
+	F1_PTP = 16,				/* in data[1] */
 	OUT_CAP = 1 << 17,
 };
 
@@ -59,6 +64,8 @@ struct fz {
 	size_t rand_off;
 	uint64_t seed;
 	bool async;
+	uint32_t offered;			/* conf.modes */
+	const struct tw_ctrl_srv *s;		/* for the callbacks' checks */
 	uint64_t accepted;
 	uint64_t stopped;
 	uint64_t closes;
@@ -100,6 +107,10 @@ fz_session(void *arg, const struct tw_ctrl_session_req *req, struct tw_ctrl_sess
 	struct fz *f = arg;
 
 	CHECK(req->ipvn == 4 || req->ipvn == 6);
+	/* The connection's Mode, offered bits only; 512 here means PTPv2 T2/T3 (RFC 8186). */
+	CHECK(req->mode == tw_ctrl_srv_mode(f->s));
+	CHECK((req->mode & ~f->offered) == 0);
+	CHECK(((req->mode & TW_CTRL_MODE_PTP) != 0) == tw_ctrl_srv_ptp(f->s));
 	CHECK(req->sender.family == req->ipvn && req->receiver.family == req->ipvn);
 	/* Refuse some, to exercise the caller path too (decided by the port, so it replays). */
 	if (req->receiver_port % 7 == 3) {
@@ -216,10 +227,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *sizes;
 	size_t nb_sizes, k = 0;
 	uint8_t sel;
+	bool ptp;
 
 	if (size < 2)
 		return 0;
 	sel = data[0];
+	ptp = (data[1] & F1_PTP) != 0;
 	nb_sizes = data[1] & 15;
 	if (size < 2 + nb_sizes)
 		return 0;
@@ -234,7 +247,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.seed = sel;
 	f.async = (sel & F_ASYNC) != 0;
 	tw_ctrl_srv_conf_defaults(&conf);
-	conf.modes = v->offered;
+	conf.modes = v->offered | (ptp ? (uint32_t)TW_CTRL_MODE_PTP : 0);
+	f.offered = conf.modes;
 	conf.count = CTRLV_COUNT;
 	conf.start_time = CTRLV_START_TIME;
 	conf.start_mono_ns = CTRLV_START_MONO;
@@ -248,12 +262,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.ops.event = fz_event;
 	s = tw_ctrl_srv_new(&conf, &peer, &local, &f);
 	CHECK(s != NULL);
+	f.s = s;
 	CHECK(tw_ctrl_srv_start(s, NOW, &out) == 0);
 	CHECK(out.len == TW_CTRL_GREETING_LEN);
 	memcpy(greet, outbuf, sizeof(greet));
 
 	if (sel & F_SEALED)
-		run_sealed(s, &out, v->mode, greet, data, size, sizes, nb_sizes);
+		run_sealed(s, &out, v->mode | (conf.modes & TW_CTRL_MODE_PTP), greet, data, size,
+			   sizes, nb_sizes);
 	else
 		feed(s, &out, data, size, sizes, nb_sizes, &k);
 
@@ -264,6 +280,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					     sizeof(CTRLV_SECRET) - 1, NOW, &out) == 0);
 	}
 	CHECK(tw_ctrl_srv_nb_sessions(s) <= conf.max_sessions);
+	CHECK((tw_ctrl_srv_mode(s) & ~conf.modes) == 0);
+	CHECK(tw_ctrl_srv_ptp(s) == ((tw_ctrl_srv_mode(s) & TW_CTRL_MODE_PTP) != 0));
 	/* Time passes: whatever the state, a far-future tick closes. */
 	out.len = 0;
 	CHECK(tw_ctrl_srv_tick(s, UINT64_MAX - 1, &out) == 0);

@@ -5,7 +5,9 @@
 The seeds are the valid client streams of the unit-test conversations (gen_ctrl_vectors.py), in
 the harness's input layout (scenario octet, write sizes, octets): raw, raw in odd write sizes,
 with the key lookup answering late, and "sealed" (plaintext commands the harness encrypts), so
-mutations start from streams that reach every state in every mode. Plus a few short edge cases.
+mutations start from streams that reach every state in every mode; the same with Modes 512
+(RFC 8186) offered, asked for or not, and asked for without being offered. Plus a few short edge
+cases.
 Run from anywhere:
     /usr/bin/python3 tests/unit/ctrl_vectors/gen_ctrl_corpus.py
 Crash inputs found by fuzzing are added next to the seeds as crash-<sha1>, never regenerated.
@@ -20,6 +22,7 @@ import gen_ctrl_vectors as gv  # noqa: E402
 OUT = os.path.join(HERE, "..", "..", "fuzz", "corpus", "ctrl_server")
 
 F_SEALED, F_ASYNC, F_LENIENT, F_THIRD, F_ONE = 8, 16, 32, 64, 128
+F1_PTP = 16  # in the write-sizes octet: the server offers 512 (RFC 8186)
 
 
 def sealed(plain):
@@ -28,6 +31,12 @@ def sealed(plain):
         assert len(m) % 16 == 0 and 16 <= len(m) <= 512
         out += bytes([len(m) // 16 - 1]) + m
     return out
+
+
+def with_ptp(c2s):
+    """The client stream with 512 added to the Set-Up-Response Mode (octets 0-3, big endian).
+    No HMAC or Token covers the Mode, so the rest of the stream stays valid."""
+    return c2s[:2] + bytes([c2s[2] | 0x02]) + c2s[3:]
 
 
 def main():
@@ -42,6 +51,10 @@ def main():
         seeds["%s-sealed" % n] = bytes([i | F_SEALED, 0]) + sealed(cv["plain"])
         seeds["%s-sealed-one" % n] = bytes([i | F_SEALED | F_ONE | F_LENIENT, 2, 3, 33]) + \
             sealed(cv["plain"])
+        seeds["%s-ptp-offered" % n] = bytes([i, F1_PTP]) + c2s
+        seeds["%s-ptp" % n] = bytes([i, F1_PTP]) + with_ptp(c2s)
+        seeds["%s-ptp-unoffered" % n] = bytes([i, 0]) + with_ptp(c2s)
+        seeds["%s-ptp-sealed" % n] = bytes([i | F_SEALED, F1_PTP]) + sealed(cv["plain"])
     seeds["empty"] = bytes([0, 0])
     seeds["junk"] = bytes([2, 0]) + bytes(range(256)) * 2
     seeds["setup-mode0"] = bytes([0, 0]) + bytes(164)
