@@ -17,7 +17,7 @@
 #include "tw_wire.h"
 
 /* Timestamp format rounding: our T1 and T4 are exact ns, T2/T3 went through one ns -> NTP -> ns
- * round trip each (< 0.5 ns), so 2 ns cover it. */
+ * round trip each (< 0.5 ns) or none (PTPv2 counts whole ns), so 2 ns cover it. */
 #define CHECK_SLACK_NS 2
 
 static const char *const kind_names[CHECK_KIND_MAX] = {
@@ -33,6 +33,7 @@ static const char *const kind_names[CHECK_KIND_MAX] = {
 	[CHECK_REFL_SEQ] = "reflector_seq",
 	[CHECK_HMAC] = "hmac",
 	[CHECK_REFLECTED] = "reflected_octets",
+	[CHECK_TS_FORMAT] = "timestamp_format",
 };
 
 /* RFC 5357 §4.2.1, unauthenticated Session-Reflector packet (modes 1 and 8). */
@@ -83,6 +84,12 @@ check_kind_name(enum check_kind k)
 	return kind_names[k];
 }
 
+const char *
+ts_format_name(enum ts_format f)
+{
+	return f == TS_FMT_PTP ? "ptp" : f == TS_FMT_NTP ? "ntp" : "any";
+}
+
 static void __attribute__((format(printf, 3, 4)))
 violation(struct check_state *c, enum check_kind k, const char *fmt, ...)
 {
@@ -128,8 +135,11 @@ check_reply(struct check_state *c, const struct check_input *in)
 	}
 
 	/* RFC 5357 §4.2.1: Sender Timestamp and Sender Error Estimate are copied from the
-	 * Session-Sender packet. Compare the wire value: T1 was sent as NTP. */
-	sent_ts = tw_ts_ntp_from_unix_ns(in->sent->t1);
+	 * Session-Sender packet. Compare the wire value: T1 went out in the format our own Error
+	 * Estimate's Z bit said for that packet (RFC 8186 §2.3). */
+	sent_ts = (in->sent->sender_errest & TW_TS_ERREST_Z) ?
+			  tw_ts_ptp_from_unix_ns(in->sent->t1) :
+			  tw_ts_ntp_from_unix_ns(in->sent->t1);
 	if (tw_ts_get64(in->buf + lay->off_sender_ts) != sent_ts)
 		violation(c, CHECK_SENDER_TS, "seq %u: Sender Timestamp %016llx, sent %016llx",
 			  in->sender_seq,
@@ -164,6 +174,18 @@ check_reply(struct check_state *c, const struct check_input *in)
 			  "seq %u: the %zu octets to be reflected are not at offset %u of the reply",
 			  in->sender_seq, in->reflect_len, lay->min_len);
 
+	/* RFC 8186 §2.3: the Z bit of the reflector's Error Estimate says the format of T2 and T3.
+	 * By default it must match the negotiation in control mode (512: PTPv2) and our own T1's
+	 * format in light mode, where only configuration decides (--expect-format overrides). */
+	if (in->expect != TS_FMT_ANY &&
+	    ((in->refl_errest & TW_TS_ERREST_Z) != 0) != (in->expect == TS_FMT_PTP))
+		violation(c, CHECK_TS_FORMAT,
+			  "seq %u: reflector timestamps %s (Error Estimate 0x%04x), expected %s",
+			  in->sender_seq, (in->refl_errest & TW_TS_ERREST_Z) ? "ptp" : "ntp",
+			  in->refl_errest, ts_format_name(in->expect));
+
+	/* T1..T4 are Unix ns here, each decoded by its own Z bit, so the order holds whatever
+	 * mix of formats the two ends used. */
 	memset(&r, 0, sizeof(r));
 	r.t1 = in->sent->t1;
 	r.t2 = in->t2;

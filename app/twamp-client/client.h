@@ -52,6 +52,16 @@ enum test_mode {
 	TEST_MODE_ENC = 4,
 };
 
+/*
+ * Timestamp formats (RFC 8186 §2.3: the Z bit of the Error Estimate next to a timestamp says
+ * which): NTP 64-bit (Z = 0) or PTPv2 truncated (Z = 1). TS_FMT_ANY: --check accepts either.
+ */
+enum ts_format {
+	TS_FMT_NTP = 0,
+	TS_FMT_PTP = 1,
+	TS_FMT_ANY = 2,
+};
+
 /* Everything the Session-Sender needs to run one test session. */
 struct test_params {
 	struct sockaddr_storage peer;	/* Session-Reflector address and test port */
@@ -73,6 +83,8 @@ struct test_params {
 	uint16_t reflect_fill;
 	uint16_t reflect_len;
 	bool check;			/* verify every reflected field (check.c) */
+	bool ptp;			/* T1 in PTPv2 truncated format, Z set (RFC 8186) */
+	enum ts_format expect;		/* --check: the format the reflector's T2/T3 must have */
 };
 
 /* Security modes, -A letters / --mode words. */
@@ -93,6 +105,9 @@ struct client_opts {
 	double max_loss;		/* percent */
 	bool padding_set;		/* -s given: no mode-dependent default */
 	char peer_str[CLIENT_ADDRSTR];
+	/* --expect-format given (o->tp.expect), else: light, the format of our T1 (our
+	 * reflector answers in the sender's format); control, PTP iff 512 was negotiated */
+	bool expect_set;
 
 	/* --control */
 	bool control;
@@ -205,6 +220,7 @@ enum check_kind {
 	CHECK_REFL_SEQ,		/* reflector Sequence Numbers not advancing 1 per packet seen */
 	CHECK_HMAC,		/* authenticated/encrypted answer failed verification */
 	CHECK_REFLECTED,	/* RFC 6038: the octets to be reflected did not come back */
+	CHECK_TS_FORMAT,	/* RFC 8186 §2.3: reflector's Z bit not the expected format */
 	CHECK_KIND_MAX,
 };
 
@@ -249,9 +265,12 @@ struct check_input {
 	int reply_ttl;			/* -1 when unknown */
 	const uint8_t *reflect;		/* RFC 6038 octets expected at lay->min_len, or NULL */
 	size_t reflect_len;
+	enum ts_format expect;		/* format the reflector's Z bit must say */
 };
 
 const char *check_kind_name(enum check_kind k);
+/* "ntp", "ptp" or "any". */
+const char *ts_format_name(enum ts_format f);
 void check_reply(struct check_state *c, const struct check_input *in);
 /* An answer from the reflector's address and port that failed HMAC verification. */
 void check_bad_hmac(struct check_state *c, size_t len);
@@ -272,6 +291,10 @@ struct sender_result {
 	uint64_t socket_drops;		/* SO_RXQ_OVFL: dropped by the kernel, socket full */
 	uint64_t no_kernel_ts;		/* replies without SO_TIMESTAMPNS (T4 read in user space) */
 	uint16_t sender_errest;		/* our Error Estimate at the last send */
+	bool ptp;			/* our T1 was PTPv2 (test_params.ptp) */
+	enum ts_format expect;		/* test_params.expect, for the report */
+	uint64_t refl_ntp;		/* reflections whose T2/T3 were NTP (Z = 0) ... */
+	uint64_t refl_ptp;		/* ... and PTPv2 (Z = 1), duplicates included */
 	uint64_t elapsed_ns;		/* first send to end of wait */
 	bool interrupted;		/* stopped early: signal, or the server stopped the session */
 };

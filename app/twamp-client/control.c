@@ -576,6 +576,13 @@ prepare_session(struct ctl *c, struct client_session *s, uint32_t mode, uint32_t
 	s->tp.padding = padding;
 	s->tp.wait_ns = o->tp.wait_ns;
 	s->tp.check = o->tp.check;
+	/* RFC 8186: our T1 is PTPv2 with --ptp whatever was negotiated (its Z bit says so); the
+	 * reflector's T2/T3 are PTPv2 exactly when 512 was (our reading, docs/conformance.rst). */
+	s->tp.ptp = o->tp.ptp;
+	if (o->expect_set)
+		s->tp.expect = o->tp.expect;
+	else
+		s->tp.expect = (mode & TW_CTRL_MODE_PTP) ? TS_FMT_PTP : TS_FMT_NTP;
 
 	if (s->tp.mode != TEST_MODE_UNAUTH) {
 		struct tw_ctrl_keys k;
@@ -780,6 +787,10 @@ summarize(struct control_info *ci, struct sender_result *tot, struct tw_measure_
 		tot->socket_drops += s->res.socket_drops;
 		tot->no_kernel_ts += s->res.no_kernel_ts;
 		tot->sender_errest = s->res.sender_errest;
+		tot->ptp = s->res.ptp;
+		tot->expect = s->res.expect;
+		tot->refl_ntp += s->res.refl_ntp;
+		tot->refl_ptp += s->res.refl_ptp;
 		if (s->res.elapsed_ns > tot->elapsed_ns)
 			tot->elapsed_ns = s->res.elapsed_ns;
 		tot->interrupted |= s->res.interrupted;
@@ -829,9 +840,12 @@ set_up(struct ctl *c)
 	tw_ctrl_cli_conf_defaults(&conf);
 	conf.modes = o->modes;
 	conf.force_mode = o->force_mode;
+	/* --ptp: RFC 8186 §2, our Session-Sender reads PTPv2 timestamps, so ask for 512 (lib/ctrl
+	 * sends it only where the greeting offers it). */
 	conf.features = (o->isc ? TW_CTRL_MODE_ISC : 0) |
 			(o->reflect_octets ? TW_CTRL_MODE_REFLECT_OCTETS : 0) |
-			(o->symmetrical ? TW_CTRL_MODE_SYMMETRICAL : 0);
+			(o->symmetrical ? TW_CTRL_MODE_SYMMETRICAL : 0) |
+			(o->tp.ptp ? TW_CTRL_MODE_PTP : 0);
 	conf.max_sessions = o->nb_sessions;
 	conf.step_timeout_ns = o->control_timeout_ns;
 	if (c->key->present) {
@@ -947,6 +961,9 @@ note_features(const struct client_opts *o, uint32_t mode)
 	if (o->symmetrical && !(mode & TW_CTRL_MODE_SYMMETRICAL))
 		fprintf(stderr, "twamp-client: note: the server does not offer the symmetrical "
 			"size format (RFC 6038): using the RFC 5357 sender format\n");
+	if (o->tp.ptp && !(mode & TW_CTRL_MODE_PTP))
+		fprintf(stderr, "twamp-client: note: the server does not offer PTPv2 timestamps "
+			"(RFC 8186, Modes 512): its timestamps stay NTP; ours are PTPv2\n");
 }
 
 /* The exit code, RFC failures first: a refused or broken control exchange outranks the rest. */

@@ -46,6 +46,8 @@ enum long_only {
 	OPT_IKE_DAEMON,
 	OPT_IKE_SPIS,
 	OPT_SPI_LAYOUT,
+	OPT_PTP,
+	OPT_EXPECT_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +84,8 @@ static const struct option long_opts[] = {
 	{ "ike-daemon", no_argument, NULL, OPT_IKE_DAEMON },
 	{ "ike-spis", required_argument, NULL, OPT_IKE_SPIS },
 	{ "spi-layout", required_argument, NULL, OPT_SPI_LAYOUT },
+	{ "ptp", no_argument, NULL, OPT_PTP },
+	{ "expect-format", required_argument, NULL, OPT_EXPECT_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -105,6 +109,9 @@ usage(FILE *f)
 		"  -l, --local ADDR[:PORT]  bind address and (first test) port\n"
 		"  -w, --wait T          wait for late reflections after the last send (def. 1s)\n"
 		"  -4, -6                resolve ADDR as IPv4 / IPv6 only\n"
+		"      --ptp             T1 in PTPv2 truncated format, Z bit set (RFC 8186); with\n"
+		"                        --control also ask for PTPv2 reflector timestamps (Modes\n"
+		"                        512) where the server offers them\n"
 		"Light mode:\n"
 		"  -p, --port N          reflector UDP port (default %d)\n"
 		"Control mode (--control):\n"
@@ -143,6 +150,9 @@ usage(FILE *f)
 		"      --json            one JSON object on stdout instead of the text report\n"
 		"      --max-loss PCT    exit 3 if loss is above PCT percent (default 100)\n"
 		"      --check           verify every reflected field, exit 4 on any violation\n"
+		"      --expect-format F  with --check: the reflector's T2/T3 must be ntp, ptp or\n"
+		"                        any (Z bit); default: light, the format of our T1;\n"
+		"                        control, ptp iff Modes 512 was negotiated\n"
 		"  -h, --help\n"
 		"exit: 0 ok, 1 usage/setup error, 2 TWAMP-Control failure or refusal (also: the\n"
 		"      server lacks mode 128, or knows no IKE SA with our SPIs: Accept 6),\n"
@@ -432,6 +442,21 @@ parse_args(int argc, char **argv, struct client_opts *o)
 		case OPT_CHECK:
 			o->tp.check = true;
 			break;
+		case OPT_PTP:
+			o->tp.ptp = true;
+			break;
+		case OPT_EXPECT_FORMAT:
+			if (strcmp(optarg, "ntp") == 0)
+				o->tp.expect = TS_FMT_NTP;
+			else if (strcmp(optarg, "ptp") == 0)
+				o->tp.expect = TS_FMT_PTP;
+			else if (strcmp(optarg, "any") == 0)
+				o->tp.expect = TS_FMT_ANY;
+			else
+				return fail_usage("bad --expect-format '%s' (ntp, ptp or any)",
+						  optarg);
+			o->expect_set = true;
+			break;
 		case OPT_CONTROL:
 			o->control = true;
 			break;
@@ -562,6 +587,12 @@ parse_args(int argc, char **argv, struct client_opts *o)
 	}
 	if (have_i && have_r)
 		return fail_usage("%s", "use -i or -r, not both");
+	if (o->expect_set && !o->tp.check)
+		return fail_usage("%s", "--expect-format needs --check");
+	/* Light has no negotiation: by default our reflector answers a sender in the sender's
+	 * format, so expect that; control.c sets it from the negotiated Mode. */
+	if (!o->expect_set)
+		o->tp.expect = o->tp.ptp ? TS_FMT_PTP : TS_FMT_NTP;
 	if (light && o->control)
 		return fail_usage("%s", "--light or --control, not both");
 	if (!o->control && control_only != NULL)

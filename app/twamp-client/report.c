@@ -95,6 +95,35 @@ report_per_packet(FILE *f, const struct tw_measure *m)
 	}
 }
 
+/* The format the reflector's T2/T3 came in (RFC 8186 §2.3 Z bit): "ntp", "ptp", "mixed" when
+ * both were seen, NULL when nothing came back. */
+static const char *
+refl_format(const struct sender_result *res)
+{
+	if (res->refl_ntp > 0 && res->refl_ptp > 0)
+		return "mixed";
+	if (res->refl_ptp > 0)
+		return "ptp";
+	if (res->refl_ntp > 0)
+		return "ntp";
+	return NULL;
+}
+
+/* One line: our T1's format, the reflector's, and what --check expected of it. */
+static void
+human_formats(FILE *f, const struct client_opts *o, const struct sender_result *res)
+{
+	const char *rf = refl_format(res);
+
+	fprintf(f, "timestamps: ours (T1) %s, reflector's (T2/T3) %s", res->ptp ? "ptp" : "ntp",
+		rf != NULL ? rf : "none received");
+	if (rf != NULL && strcmp(rf, "mixed") == 0)
+		fprintf(f, " (%" PRIu64 " ntp, %" PRIu64 " ptp)", res->refl_ntp, res->refl_ptp);
+	if (o->tp.check)
+		fprintf(f, ", expected %s", ts_format_name(res->expect));
+	fprintf(f, "\n");
+}
+
 /* Everything after the title line, for one session or a total. */
 static void
 human_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
@@ -125,6 +154,7 @@ human_body(FILE *f, const struct client_opts *o, const struct sender_result *res
 			s->refl_seq_gaps, s->refl_errest,
 			tw_ts_errest_synced(s->refl_errest) ? "synced" : "unsynced");
 	}
+	human_formats(f, o, res);
 	if (res->bad_hmac)
 		fprintf(f, "warning: %" PRIu64 " answers failed HMAC verification (not counted as "
 			"received)\n", res->bad_hmac);
@@ -281,6 +311,15 @@ json_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
 		fprintf(f, "\"reflector_err_est\":null,\"reflector_synced\":null,");
 	fprintf(f, "\"sender_err_est\":\"0x%04x\",\"sender_synced\":%s,", res->sender_errest,
 		tw_ts_errest_synced(res->sender_errest) ? "true" : "false");
+	/* RFC 8186 §2.3: the formats, by the Z bits sent and received. */
+	fprintf(f, "\"sender_timestamp_format\":\"%s\",\"reflector_timestamp_format\":",
+		res->ptp ? "ptp" : "ntp");
+	if (refl_format(res) != NULL)
+		fprintf(f, "\"%s\",", refl_format(res));
+	else
+		fprintf(f, "null,");
+	fprintf(f, "\"reflector_timestamps_ntp\":%" PRIu64 ",\"reflector_timestamps_ptp\":%" PRIu64
+		",", res->refl_ntp, res->refl_ptp);
 
 	fprintf(f, "\"check\":");
 	if (!o->tp.check) {
@@ -289,8 +328,9 @@ json_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
 		const struct check_state *c = &res->check;
 
 		fprintf(f, "{\"ok\":%s,\"checked\":%" PRIu64 ",\"violations\":%" PRIu64
-			",\"first_violation\":", c->violations == 0 ? "true" : "false", c->checked,
-			c->violations);
+			",\"expected_timestamp_format\":\"%s\",\"first_violation\":",
+			c->violations == 0 ? "true" : "false", c->checked, c->violations,
+			ts_format_name(res->expect));
 		if (c->violations == 0)
 			fprintf(f, "null");
 		else
@@ -341,6 +381,7 @@ static const struct {
 	{ TW_CTRL_MODE_ISC, "individual-session-control" },
 	{ TW_CTRL_MODE_REFLECT_OCTETS, "reflect-octets" },
 	{ TW_CTRL_MODE_SYMMETRICAL, "symmetrical-size" },
+	{ TW_CTRL_MODE_PTP, "ptpv2-timestamps" },
 };
 
 /* "2025-06-01T10:00:00.123456789Z" from an NTP timestamp. */
@@ -404,7 +445,7 @@ json_ike(FILE *f, const struct control_info *ci)
 }
 
 static void
-json_control(FILE *f, const struct control_info *ci)
+json_control(FILE *f, const struct client_opts *o, const struct control_info *ci)
 {
 	char buf[64];
 	bool first = true;
@@ -421,7 +462,13 @@ json_control(FILE *f, const struct control_info *ci)
 			first = false;
 		}
 	}
-	fprintf(f, "],\"ike\":");
+	/* RFC 8186: PTPv2 reflector timestamps (Modes 512) asked for (--ptp), offered, agreed. */
+	fprintf(f, "],\"ptp\":{\"requested\":%s,\"offered\":%s,\"negotiated\":%s}",
+		o->tp.ptp ? "true" : "false",
+		!ci->have_greeting ? "null" :
+		(ci->modes_offered & TW_CTRL_MODE_PTP) ? "true" : "false",
+		(ci->mode & TW_CTRL_MODE_PTP) ? "true" : "false");
+	fprintf(f, ",\"ike\":");
 	json_ike(f, ci);
 	fprintf(f, ",\"server_start_time\":");
 	if (ci->server_start_accept == 0) {
@@ -528,7 +575,7 @@ report_control_json(FILE *f, const struct client_opts *o, const struct control_i
 		",\"test_port\":", o->tp.wait_ns, o->nb_sessions, o->timeout_ns);
 	json_accept(f, o->test_port ? o->test_port : -1);
 	fprintf(f, "},");
-	json_control(f, ci);
+	json_control(f, o, ci);
 	if (total->res == NULL) {
 		fprintf(f, ",\"sessions\":[]}\n");
 		return;
@@ -578,6 +625,11 @@ report_control_human(FILE *f, const struct client_opts *o, const struct control_
 	if (ci->have_greeting)
 		fprintf(f, "; server offers Modes 0x%x, Count %u", ci->modes_offered, ci->count);
 	fprintf(f, "\n");
+	if (o->tp.ptp || (ci->modes_offered & TW_CTRL_MODE_PTP))
+		fprintf(f, "PTPv2 reflector timestamps (RFC 8186, Modes 512): %s, %s, %s\n",
+			o->tp.ptp ? "requested" : "not requested",
+			(ci->modes_offered & TW_CTRL_MODE_PTP) ? "offered" : "not offered",
+			(ci->mode & TW_CTRL_MODE_PTP) ? "negotiated" : "not negotiated");
 	if (ci->ike) {
 		char hi[17], hr[17];
 

@@ -110,10 +110,11 @@ ns_to_ts(uint64_t ns)
 
 /*
  * Our Error Estimate (RFC 4656 §4.1.2) from the kernel's view of its clock: S only when the
- * kernel says it is synchronised (STA_UNSYNC clear), error from esterror or maxerror.
+ * kernel says it is synchronised (STA_UNSYNC clear), error from esterror or maxerror; Z when our
+ * T1 is PTPv2 (RFC 8186 §2.3).
  */
 static uint16_t
-read_errest(void)
+read_errest(bool ptp)
 {
 	struct timex tx;
 	struct tw_ts_sync sync;
@@ -126,6 +127,7 @@ read_errest(void)
 	sync.esterror_us = st < 0 ? 0 : (uint64_t)tx.esterror;
 	sync.maxerror_us = st < 0 ? 0 : (uint64_t)tx.maxerror;
 	sync.synced_override = -1;
+	sync.ptp = ptp;
 	return tw_ts_sync_errest(&sync);
 }
 
@@ -161,6 +163,18 @@ put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/*
+ * T1 on the wire: NTP (RFC 5905 §6), or with --ptp the PTPv2 truncated format, seconds and
+ * nanoseconds (RFC 8186 §2.3), announced by the Z bit of the Error Estimate we send with it. The
+ * seconds are CLOCK_REALTIME's, passed through as tw_ts_ptp_from_unix_ns() does for the
+ * reflector too (no TAI offset: docs/conformance.rst, RFC 8186).
+ */
+static uint64_t
+wire_ts(const struct sender *s, uint64_t unix_ns)
+{
+	return s->tp->ptp ? tw_ts_ptp_from_unix_ns(unix_ns) : tw_ts_ntp_from_unix_ns(unix_ns);
+}
+
 static void
 send_failed(struct sender *s, const char *what, uint32_t seq, const char *why)
 {
@@ -194,7 +208,7 @@ send_one(struct sender *s, uint32_t seq)
 	put16(s->tx + s->errest_off, s->errest);
 	if (s->t1_before_seal) {
 		t1 = clock_ns(CLOCK_REALTIME);
-		tw_ts_put64(s->tx + s->ts_off, tw_ts_ntp_from_unix_ns(t1));
+		tw_ts_put64(s->tx + s->ts_off, wire_ts(s, t1));
 	}
 	if (tp->tc != NULL &&
 	    tw_tcrypt_ref_seal(tp->tc, TW_TCRYPT_SENDER, s->tx, s->tx_len) != TW_TCRYPT_OK) {
@@ -204,7 +218,7 @@ send_one(struct sender *s, uint32_t seq)
 	if (!s->t1_before_seal) {
 		/* T1 as late as we can: only the 8-octet store separates it from sendto(). */
 		t1 = clock_ns(CLOCK_REALTIME);
-		tw_ts_put64(s->tx + s->ts_off, tw_ts_ntp_from_unix_ns(t1));
+		tw_ts_put64(s->tx + s->ts_off, wire_ts(s, t1));
 	}
 	n = sendto(s->fd, s->tx, s->tx_len, 0, (const struct sockaddr *)&tp->peer, tp->peer_len);
 	if (n != (ssize_t)s->tx_len) {
@@ -256,6 +270,11 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 	memset(&r, 0, sizeof(r));
 	r.refl_seq = get32(s->rx + lay->off_seq);
 	r.refl_errest = get16(s->rx + lay->off_errest);
+	/* Each reflection says its own format: whatever we sent or negotiated, decode by Z. */
+	if (r.refl_errest & TW_TS_ERREST_Z)
+		res->refl_ptp++;
+	else
+		res->refl_ntp++;
 	r.t3 = refl_ts(s->rx + lay->off_tx_ts, r.refl_errest);
 	r.t2 = refl_ts(s->rx + lay->off_rx_ts, r.refl_errest);
 	r.t4 = t4;
@@ -279,6 +298,7 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 			.reply_ttl = ttl,
 			.reflect = s->tp->reflect,
 			.reflect_len = s->tp->reflect_len,
+			.expect = s->tp->expect,
 		};
 
 		check_reply(&res->check, &in);
@@ -429,6 +449,8 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
+	res->ptp = tp->ptp;
+	res->expect = tp->expect;
 	if ((tp->mode == TEST_MODE_UNAUTH) != (tp->tc == NULL) ||
 	    tp->reflect_len > tp->reflect_fill || (size_t)tp->reflect_fill > tp->padding) {
 		fprintf(stderr, "twamp-client: inconsistent test session parameters\n");
@@ -460,7 +482,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 
 	if (wait_start(&s) < 0)
 		goto out;
-	s.errest = read_errest();
+	s.errest = read_errest(tp->ptp);
 	start = clock_ns(CLOCK_MONOTONIC);
 	next = start;
 	refresh = start + ERREST_REFRESH_NS;
@@ -475,7 +497,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 			continue;
 		}
 		if (now >= refresh) {
-			s.errest = read_errest();
+			s.errest = read_errest(tp->ptp);
 			refresh = now + ERREST_REFRESH_NS;
 		}
 		send_one(&s, seq++);
