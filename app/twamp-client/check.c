@@ -90,6 +90,20 @@ ts_format_name(enum ts_format f)
 	return f == TS_FMT_PTP ? "ptp" : f == TS_FMT_NTP ? "ntp" : "any";
 }
 
+uint64_t
+ptp_from_utc(uint64_t unix_ns, uint32_t tai_s)
+{
+	return tw_ts_ptp_from_unix_ns(unix_ns + (uint64_t)tai_s * TW_TS_NSEC_PER_SEC);
+}
+
+uint64_t
+ptp_to_utc(uint64_t ptp, uint32_t tai_s)
+{
+	uint64_t ns = tw_ts_ptp_to_unix_ns(ptp), off = (uint64_t)tai_s * TW_TS_NSEC_PER_SEC;
+
+	return ns > off ? ns - off : 0;
+}
+
 static void __attribute__((format(printf, 3, 4)))
 violation(struct check_state *c, enum check_kind k, const char *fmt, ...)
 {
@@ -136,9 +150,10 @@ check_reply(struct check_state *c, const struct check_input *in)
 
 	/* RFC 5357 §4.2.1: Sender Timestamp and Sender Error Estimate are copied from the
 	 * Session-Sender packet. Compare the wire value: T1 went out in the format our own Error
-	 * Estimate's Z bit said for that packet (RFC 8186 §2.3). */
+	 * Estimate's Z bit said for that packet (RFC 8186 §2.3); PTPv2 with the TAI offset of now
+	 * (the kernel changing it mid-run would show here, once per packet in flight). */
 	sent_ts = (in->sent->sender_errest & TW_TS_ERREST_Z) ?
-			  tw_ts_ptp_from_unix_ns(in->sent->t1) :
+			  ptp_from_utc(in->sent->t1, in->tai_s) :
 			  tw_ts_ntp_from_unix_ns(in->sent->t1);
 	if (tw_ts_get64(in->buf + lay->off_sender_ts) != sent_ts)
 		violation(c, CHECK_SENDER_TS, "seq %u: Sender Timestamp %016llx, sent %016llx",

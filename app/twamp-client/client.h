@@ -266,11 +266,16 @@ struct check_input {
 	const uint8_t *reflect;		/* RFC 6038 octets expected at lay->min_len, or NULL */
 	size_t reflect_len;
 	enum ts_format expect;		/* format the reflector's Z bit must say */
+	uint32_t tai_s;			/* TAI - UTC used for PTPv2 (ptp_from_utc) */
 };
 
 const char *check_kind_name(enum check_kind k);
 /* "ntp", "ptp" or "any". */
 const char *ts_format_name(enum ts_format f);
+/* PTPv2 truncated timestamps count TAI seconds (IEEE 1588 epoch 1970-01-01 TAI): from and to UTC
+ * Unix ns with TAI - UTC = tai_s (the kernel's offset, 37 s since 2017, 0 if it knows none). */
+uint64_t ptp_from_utc(uint64_t unix_ns, uint32_t tai_s);
+uint64_t ptp_to_utc(uint64_t ptp, uint32_t tai_s);
 void check_reply(struct check_state *c, const struct check_input *in);
 /* An answer from the reflector's address and port that failed HMAC verification. */
 void check_bad_hmac(struct check_state *c, size_t len);
@@ -295,6 +300,7 @@ struct sender_result {
 	enum ts_format expect;		/* test_params.expect, for the report */
 	uint64_t refl_ntp;		/* reflections whose T2/T3 were NTP (Z = 0) ... */
 	uint64_t refl_ptp;		/* ... and PTPv2 (Z = 1), duplicates included */
+	uint32_t tai_s;			/* kernel's TAI - UTC at the end, used for PTPv2 */
 	uint64_t elapsed_ns;		/* first send to end of wait */
 	bool interrupted;		/* stopped early: signal, or the server stopped the session */
 };

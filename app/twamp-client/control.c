@@ -791,6 +791,7 @@ summarize(struct control_info *ci, struct sender_result *tot, struct tw_measure_
 		tot->expect = s->res.expect;
 		tot->refl_ntp += s->res.refl_ntp;
 		tot->refl_ptp += s->res.refl_ptp;
+		tot->tai_s = s->res.tai_s;
 		if (s->res.elapsed_ns > tot->elapsed_ns)
 			tot->elapsed_ns = s->res.elapsed_ns;
 		tot->interrupted |= s->res.interrupted;

@@ -121,6 +121,9 @@ human_formats(FILE *f, const struct client_opts *o, const struct sender_result *
 		fprintf(f, " (%" PRIu64 " ntp, %" PRIu64 " ptp)", res->refl_ntp, res->refl_ptp);
 	if (o->tp.check)
 		fprintf(f, ", expected %s", ts_format_name(res->expect));
+	/* PTPv2 counts TAI: say which TAI - UTC we assumed, since both ends must agree. */
+	if (res->ptp || res->refl_ptp > 0)
+		fprintf(f, "; PTPv2 = UTC + %u s (kernel TAI offset)", res->tai_s);
 	fprintf(f, "\n");
 }
 
@@ -319,7 +322,7 @@ json_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
 	else
 		fprintf(f, "null,");
 	fprintf(f, "\"reflector_timestamps_ntp\":%" PRIu64 ",\"reflector_timestamps_ptp\":%" PRIu64
-		",", res->refl_ntp, res->refl_ptp);
+		",\"tai_offset_s\":%u,", res->refl_ntp, res->refl_ptp, res->tai_s);
 
 	fprintf(f, "\"check\":");
 	if (!o->tp.check) {

@@ -73,6 +73,7 @@ struct sender {
 	bool t1_before_seal;		/* T1 is inside the protected octets (encrypted mode) */
 	uint8_t *rx;
 	uint16_t errest;
+	uint32_t tai_s;			/* kernel's TAI - UTC, for PTPv2 timestamps */
 	bool warned_send;
 };
 
@@ -111,10 +112,10 @@ ns_to_ts(uint64_t ns)
 /*
  * Our Error Estimate (RFC 4656 §4.1.2) from the kernel's view of its clock: S only when the
  * kernel says it is synchronised (STA_UNSYNC clear), error from esterror or maxerror; Z when our
- * T1 is PTPv2 (RFC 8186 §2.3).
+ * T1 is PTPv2 (RFC 8186 §2.3). Also the kernel's TAI offset, which PTPv2 timestamps need.
  */
-static uint16_t
-read_errest(bool ptp)
+static void
+read_clock_state(struct sender *s)
 {
 	struct timex tx;
 	struct tw_ts_sync sync;
@@ -127,8 +128,11 @@ read_errest(bool ptp)
 	sync.esterror_us = st < 0 ? 0 : (uint64_t)tx.esterror;
 	sync.maxerror_us = st < 0 ? 0 : (uint64_t)tx.maxerror;
 	sync.synced_override = -1;
-	sync.ptp = ptp;
-	return tw_ts_sync_errest(&sync);
+	sync.ptp = s->tp->ptp;
+	s->errest = tw_ts_sync_errest(&sync);
+	/* 0 until chrony/ptp4l tells the kernel (37 s since 2017): then PTPv2 = UTC, as the
+	 * reflector does on such a host. */
+	s->tai_s = st < 0 || tx.tai < 0 ? 0 : (uint32_t)tx.tai;
 }
 
 static uint32_t
@@ -164,15 +168,14 @@ put16(uint8_t *p, uint16_t v)
 }
 
 /*
- * T1 on the wire: NTP (RFC 5905 §6), or with --ptp the PTPv2 truncated format, seconds and
- * nanoseconds (RFC 8186 §2.3), announced by the Z bit of the Error Estimate we send with it. The
- * seconds are CLOCK_REALTIME's, passed through as tw_ts_ptp_from_unix_ns() does for the
- * reflector too (no TAI offset: docs/conformance.rst, RFC 8186).
+ * T1 on the wire: NTP (RFC 5905 §6), or with --ptp the PTPv2 truncated format (RFC 8186 §2.3),
+ * announced by the Z bit of the Error Estimate we send with it. PTPv2 counts TAI seconds since
+ * 1970 (IEEE 1588): CLOCK_REALTIME plus the kernel's TAI offset, as the reflector does.
  */
 static uint64_t
 wire_ts(const struct sender *s, uint64_t unix_ns)
 {
-	return s->tp->ptp ? tw_ts_ptp_from_unix_ns(unix_ns) : tw_ts_ntp_from_unix_ns(unix_ns);
+	return s->tp->ptp ? ptp_from_utc(unix_ns, s->tai_s) : tw_ts_ntp_from_unix_ns(unix_ns);
 }
 
 static void
@@ -228,13 +231,14 @@ send_one(struct sender *s, uint32_t seq)
 	tw_measure_sent(s->res->m, seq, t1, s->errest);
 }
 
-/* T2/T3 are NTP unless the reflector's Error Estimate has Z set (PTP, RFC 8186 §2.3). */
+/* T2/T3 are NTP unless the reflector's Error Estimate has Z set (PTP, RFC 8186 §2.3); PTPv2
+ * TAI seconds become UTC with our kernel's TAI offset (both ends should agree on it). */
 static uint64_t
-refl_ts(const uint8_t *p, uint16_t errest)
+refl_ts(const struct sender *s, const uint8_t *p, uint16_t errest)
 {
 	uint64_t v = tw_ts_get64(p);
 
-	return (errest & TW_TS_ERREST_Z) ? tw_ts_ptp_to_unix_ns(v) : tw_ts_ntp_to_unix_ns(v);
+	return (errest & TW_TS_ERREST_Z) ? ptp_to_utc(v, s->tai_s) : tw_ts_ntp_to_unix_ns(v);
 }
 
 static void
@@ -275,8 +279,8 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 		res->refl_ptp++;
 	else
 		res->refl_ntp++;
-	r.t3 = refl_ts(s->rx + lay->off_tx_ts, r.refl_errest);
-	r.t2 = refl_ts(s->rx + lay->off_rx_ts, r.refl_errest);
+	r.t3 = refl_ts(s, s->rx + lay->off_tx_ts, r.refl_errest);
+	r.t2 = refl_ts(s, s->rx + lay->off_rx_ts, r.refl_errest);
 	r.t4 = t4;
 	r.sender_seq = get32(s->rx + lay->off_sender_seq);
 	r.sender_ttl = s->rx[lay->off_sender_ttl];
@@ -299,6 +303,7 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 			.reflect = s->tp->reflect,
 			.reflect_len = s->tp->reflect_len,
 			.expect = s->tp->expect,
+			.tai_s = s->tai_s,
 		};
 
 		check_reply(&res->check, &in);
@@ -482,7 +487,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 
 	if (wait_start(&s) < 0)
 		goto out;
-	s.errest = read_errest(tp->ptp);
+	read_clock_state(&s);
 	start = clock_ns(CLOCK_MONOTONIC);
 	next = start;
 	refresh = start + ERREST_REFRESH_NS;
@@ -497,7 +502,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 			continue;
 		}
 		if (now >= refresh) {
-			s.errest = read_errest(tp->ptp);
+			read_clock_state(&s);
 			refresh = now + ERREST_REFRESH_NS;
 		}
 		send_one(&s, seq++);
@@ -509,6 +514,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 	}
 	res->interrupted = sender_stopping() > 0;
 	res->sender_errest = s.errest;
+	res->tai_s = s.tai_s;
 	if (wait_late(&s) < 0)
 		goto out;
 	res->elapsed_ns = clock_ns(CLOCK_MONOTONIC) - start;
