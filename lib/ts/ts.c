@@ -247,8 +247,8 @@ tw_ts_model_init(struct tw_ts_model *m, uint64_t hz, uint64_t cnt, uint64_t ns)
 	m->cur.base_cnt = cnt;
 	m->cur.base_ns = ns;
 	m->cur.mult = mult_from_drift(hz, 0);
-	/* Until the caller knows better, claim nothing (RFC 4656 §4.1.2: S clear, 1 s). */
-	m->cur.errest = tw_ts_errest_encode(false, false, NSEC);
+	/* Until the caller knows better, claim nothing (RFC 4656 §4.1.2: S clear, unknown). */
+	m->cur.errest = tw_ts_errest_encode(false, false, TW_TS_ERR_UNKNOWN_NS);
 	m->last_cnt = cnt;
 	m->last_ns = ns;
 	m->samples = 1;
@@ -368,40 +368,153 @@ sat_mul_1000(uint64_t v)
 	return v > UINT64_MAX / 1000 ? UINT64_MAX : v * 1000;
 }
 
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t
+magnitude(int64_t v)
+{
+	return v < 0 ? -(uint64_t)v : (uint64_t)v;
+}
+
+static const char *const source_names[TW_TS_SRC_MAX] = {
+	[TW_TS_SRC_REALTIME] = "realtime",
+	[TW_TS_SRC_TAI] = "tai",
+	[TW_TS_SRC_PHC] = "phc",
+};
+
+static const char *const why_names[TW_TS_WHY_MAX] = {
+	[TW_TS_WHY_KERNEL] = "kernel",
+	[TW_TS_WHY_CONFIGURED] = "configured",
+	[TW_TS_WHY_KERNEL_UNSYNC] = "kernel_unsync",
+	[TW_TS_WHY_CONFIGURED_UNSYNC] = "configured_unsync",
+	[TW_TS_WHY_PHC_UNCONFIGURED] = "phc_not_configured",
+	[TW_TS_WHY_TAI_UNKNOWN] = "tai_offset_unknown",
+	[TW_TS_WHY_SOURCE_LOST] = "source_lost",
+};
+
+const char *
+tw_ts_source_str(enum tw_ts_source src)
+{
+	return (unsigned int)src < TW_TS_SRC_MAX ? source_names[src] : "?";
+}
+
+const char *
+tw_ts_sync_why_str(enum tw_ts_sync_why why)
+{
+	return (unsigned int)why < TW_TS_WHY_MAX ? why_names[why] : "?";
+}
+
+/*
+ * RFC 4656 §4.1.2: S is set "if the party generating the timestamp has a clock that is
+ * synchronized to UTC using an external source", and SHOULD NOT be set otherwise. The checks
+ * run from what we know to be wrong (a lost source, a PHC whose distance to UTC is unknown)
+ * to what the operator says, to what the kernel says: an assertion in the config never hides a
+ * fault the reflector can see.
+ */
+static enum tw_ts_sync_why
+sync_why(const struct tw_ts_sync *s)
+{
+	bool phc = s->source == TW_TS_SRC_PHC;
+
+	if (s->source_lost)
+		return TW_TS_WHY_SOURCE_LOST;
+	/*
+	 * A PHC under ptp4l counts TAI; without TAI - UTC its UTC is off by 37 s. (CLOCK_TAI
+	 * with a zero offset is CLOCK_REALTIME, still UTC, so it needs no such check.)
+	 */
+	if (phc && s->tai_s <= 0)
+		return TW_TS_WHY_TAI_UNKNOWN;
+	if (s->synced_override == 0)
+		return TW_TS_WHY_CONFIGURED_UNSYNC;
+	if (s->synced_override == 1)
+		return TW_TS_WHY_CONFIGURED;
+	/* adjtimex speaks for CLOCK_REALTIME only: nothing vouches for a PHC on its own. */
+	if (phc)
+		return TW_TS_WHY_PHC_UNCONFIGURED;
+	return s->kernel_unsync ? TW_TS_WHY_KERNEL_UNSYNC : TW_TS_WHY_KERNEL;
+}
+
+void
+tw_ts_sync_decide(const struct tw_ts_sync *s, struct tw_ts_sync_state *out)
+{
+	bool phc = s->source == TW_TS_SRC_PHC;
+	bool claimed = false;
+	uint64_t err;
+
+	out->why = sync_why(s);
+	out->synced = out->why == TW_TS_WHY_KERNEL || out->why == TW_TS_WHY_CONFIGURED;
+
+	/*
+	 * 1. The source's own error against UTC. RFC 4656 §4.1.2 asks for "an estimate of the
+	 * error", and receivers use it as a bound (twamp-client checks T1 <= T2 <= T3 <= T4
+	 * within it), so it must never understate: an estimate that flatters us corrupts every
+	 * measurement made against it. Of the kernel's two figures, maxerror is the bound: the
+	 * time daemon sets it (chrony and ntpd to the root distance) and the kernel grows it by
+	 * 500 ppm a second until the next update, so a dead daemon shows. esterror is a
+	 * statistical estimate that can be exceeded, and is left stale by daemons that only
+	 * reset maxerror (phc2sys leaves it at the 16 s it boots with; timesyncd writes 0).
+	 */
+	if (s->source_lost) {
+		/* Free-running on the counter since the read failed: nothing bounds it. */
+		err = TW_TS_ERR_UNKNOWN_NS;
+	} else if (out->why == TW_TS_WHY_CONFIGURED && s->claimed_ns != 0) {
+		/* The operator vouches for the clock (a PHC under ptp4l) and states its bound. */
+		err = s->claimed_ns;
+		claimed = true;
+	} else {
+		err = s->kernel_unsync && s->maxerror_us == 0 ? TW_TS_ERR_UNKNOWN_NS :
+								 sat_mul_1000(s->maxerror_us);
+		/* Without a claim, a PHC is known to UTC only through the system clock. */
+		if (phc)
+			err = sat_add(err, magnitude(s->realtime_offset_ns));
+	}
+
+	/*
+	 * 2. The model's distance from the source: its offset at the last sample, plus 1.5 times
+	 * the read bracket. A source read lands anywhere in its bracket (+-read/2 around the
+	 * midpoint the model takes); with the offset closed over one interval, the model at the
+	 * next sample is off by 2 n(k) - n(k-1) from those read errors, so up to 3 * read/2
+	 * (docs/timestamps.rst derives it, tests/unit/test_ts.c measures it).
+	 */
+	err = sat_add(err, magnitude(s->model_offset_ns));
+	err = sat_add(err, sat_add(s->read_ns, s->read_ns / 2));
+
+	/*
+	 * 3. A floor: a software clock is never stated better than 1 us. A PHC claimed better
+	 * than that is floored by its own read term instead, which is measured: PCIe reads of a
+	 * NIC clock take a microsecond or more, so a sub-microsecond claim still states what the
+	 * model can hold. Unmeasured (read_ns 0), the 1 us floor stays.
+	 */
+	if (!(claimed && phc && s->claimed_ns < SYNC_FLOOR_NS && s->read_ns != 0) &&
+	    err < SYNC_FLOOR_NS)
+		err = SYNC_FLOOR_NS;
+
+	out->err_ns = err;
+	/* The Z bit is the packet's format (RFC 8186 §2.3): the data path sets it, never us. */
+	out->errest = tw_ts_errest_encode(out->synced, false, err);
+}
+
 uint16_t
 tw_ts_sync_errest(const struct tw_ts_sync *s)
 {
-	bool synced;
-	uint64_t err;
+	struct tw_ts_sync_state st;
 
-	switch (s->synced_override) {
-	case 0:
-		synced = false;
-		break;
-	case 1:
-		synced = true;
-		break;
-	default:
-		synced = !s->kernel_unsync;
-		break;
-	}
+	tw_ts_sync_decide(s, &st);
+	/* RFC 8186 §2.3: Z says the timestamps next to this estimate are PTPv2. */
+	return s->ptp ? (uint16_t)(st.errest | TW_TS_ERREST_Z) : st.errest;
+}
 
-	if (synced) {
-		/*
-		 * The kernel clock's error and the model's distance from the kernel clock add up,
-		 * so the bound is their sum, and never under the 1 us the model can do: RFC 4656
-		 * §4.1.2 asks for an estimate, and one that flatters us would corrupt every
-		 * measurement made against it.
-		 */
-		uint64_t off = s->model_offset_ns < 0 ? -(uint64_t)s->model_offset_ns :
-						       (uint64_t)s->model_offset_ns;
+uint64_t
+tw_ts_utc_from_tai_ns(uint64_t tai_ns, int32_t tai_s)
+{
+	uint64_t off;
 
-		err = sat_mul_1000(s->esterror_us);
-		err = err > UINT64_MAX - off ? UINT64_MAX : err + off;
-		if (err < SYNC_FLOOR_NS)
-			err = SYNC_FLOOR_NS;
-	} else {
-		err = s->maxerror_us != 0 ? sat_mul_1000(s->maxerror_us) : NSEC;
-	}
-	return tw_ts_errest_encode(synced, s->ptp, err);
+	if (tai_s < 0)
+		return sat_add(tai_ns, (uint64_t)-(int64_t)tai_s * NSEC);
+	off = (uint64_t)tai_s * NSEC;
+	return tai_ns > off ? tai_ns - off : 0;
 }

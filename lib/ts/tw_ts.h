@@ -45,7 +45,7 @@ uint64_t tw_ts_get64(const uint8_t *src);
  */
 enum tw_ts_errest_bits {
 	TW_TS_ERREST_S = 0x8000, /* clock synchronised to UTC by an external source */
-	TW_TS_ERREST_Z = 0x4000, /* timestamps are PTP format (RFC 8186) */
+	TW_TS_ERREST_Z = 0x4000, /* timestamps are PTP format (RFC 8186): per packet, not clock */
 };
 
 /*
@@ -71,7 +71,8 @@ struct tw_ts_params {
 	uint64_t base_cnt;
 	uint64_t base_ns;	/* unix ns at base_cnt */
 	uint64_t mult;		/* ns per count, 32.32 fixed point */
-	uint16_t errest;	/* Error Estimate to put in packets stamped with these params */
+	uint16_t errest;	/* Error Estimate of these params' clock: S, Scale, Multiplier.
+				 * Never the Z bit: the stamper sets it for the format it writes. */
 	uint8_t pad[6];
 };
 
@@ -124,21 +125,83 @@ void tw_ts_pub_store(struct tw_ts_pub *pub, const struct tw_ts_params *p);
 void tw_ts_pub_load(const struct tw_ts_pub *pub, struct tw_ts_params *out);
 
 /*
- * Turn the kernel's view of synchronisation (adjtimex(2): status & STA_UNSYNC, esterror and
- * maxerror in microseconds, and the model's own residual offset) into an Error Estimate.
- * synced_override: -1 = trust the kernel, 0 = force unsynchronised, 1 = force synchronised
- * (operator asserts a PTP-disciplined clock). When synchronised the bound stated is
- * esterror + |model_offset_ns| (the two errors add up), never under 1 us; when unsynchronised the kernel's maxerror
- * (or, absent, 1 s) is stated.
+ * The error stated when nothing bounds it: 16 s, the kernel's own ceiling for maxerror
+ * (NTP_PHASE_LIMIT), where it gives up and sets STA_UNSYNC.
+ */
+#define TW_TS_ERR_UNKNOWN_NS 16000000000ULL
+
+/* The wall clock a model follows (clock.source). */
+enum tw_ts_source {
+	TW_TS_SRC_REALTIME = 0,		/* CLOCK_REALTIME: UTC as the kernel keeps it */
+	TW_TS_SRC_TAI,			/* CLOCK_TAI minus the kernel's TAI offset */
+	TW_TS_SRC_PHC,			/* a PHC (/dev/ptpN), TAI under ptp4l, minus the offset */
+	TW_TS_SRC_MAX,
+};
+
+/* Why a clock is stated synchronised or not (telemetry, logs). */
+enum tw_ts_sync_why {
+	TW_TS_WHY_KERNEL = 0,		/* S: adjtimex says synchronised (synchronized: auto) */
+	TW_TS_WHY_CONFIGURED,		/* S: synchronized: yes */
+	TW_TS_WHY_KERNEL_UNSYNC,	/* STA_UNSYNC, TIME_ERROR, or adjtimex failed */
+	TW_TS_WHY_CONFIGURED_UNSYNC,	/* synchronized: no */
+	TW_TS_WHY_PHC_UNCONFIGURED,	/* a PHC with auto: the kernel knows nothing about it */
+	TW_TS_WHY_TAI_UNKNOWN,		/* a PHC (TAI) while the kernel's TAI offset is 0 */
+	TW_TS_WHY_SOURCE_LOST,		/* the last read of the source failed: free-running */
+	TW_TS_WHY_MAX,
+};
+
+/*
+ * Everything the Error Estimate depends on, read by the caller (adjtimex(2), the source reads,
+ * the model, the config). The fields after synced_override left zero describe a CLOCK_REALTIME
+ * user without a claim: twamp-client fills in only the kernel's fields and synced_override -1.
  */
 struct tw_ts_sync {
-	bool kernel_unsync;	/* STA_UNSYNC set, or adjtimex returned TIME_ERROR */
-	uint64_t esterror_us;
-	uint64_t maxerror_us;
-	int64_t model_offset_ns;
-	int synced_override;
+	bool kernel_unsync;		/* STA_UNSYNC set, adjtimex returned TIME_ERROR or failed */
+	uint64_t esterror_us;		/* adjtimex esterror: shown, not used (tw_ts_sync_decide) */
+	uint64_t maxerror_us;		/* adjtimex maxerror: the kernel's bound on its clock */
+	int64_t model_offset_ns;	/* source - model at the last sample */
+	int synced_override;		/* clock.synchronized: -1 auto, 0 no, 1 yes */
+	enum tw_ts_source source;
+	uint64_t claimed_ns;		/* clock.error_ns, used with "yes" only; 0: not given */
+	uint64_t read_ns;		/* width of the narrowest bracket of the source reads */
+	int32_t tai_s;			/* TAI - UTC applied to a source on TAI; 0: unknown */
+	int64_t realtime_offset_ns;	/* PHC: model - CLOCK_REALTIME at the last sample */
+	bool source_lost;		/* the last read of the source failed */
+	/* A sender that stamps one format only (twamp-client): tw_ts_sync_errest() adds the Z
+	 * bit for it. tw_ts_sync_decide() ignores it. */
 	bool ptp;
 };
+
+/* What tw_ts_sync_decide() made of a struct tw_ts_sync. */
+struct tw_ts_sync_state {
+	bool synced;			/* the S bit */
+	enum tw_ts_sync_why why;
+	uint64_t err_ns;		/* the bound, before encoding (the encoding rounds it up) */
+	uint16_t errest;		/* RFC 4656 §4.1.2 S, Scale, Multiplier; never the Z bit */
+};
+
+/*
+ * Synchronisation state and error bound of the clock the data path stamps with, as the Error
+ * Estimate of RFC 4656 §4.1.2 states them. Never claims synchronisation the inputs do not show.
+ * The Z bit (RFC 8186) is left clear: it belongs to the format of each packet, not to the clock;
+ * the data path sets it per answer. The rules are documented in docs/timestamps.rst ("Clock
+ * model and Error Estimate") and at the definition.
+ */
+void tw_ts_sync_decide(const struct tw_ts_sync *s, struct tw_ts_sync_state *out);
+/*
+ * tw_ts_sync_decide()'s errest, plus the Z bit when s->ptp: for a sender whose every packet
+ * has one format. The reflector publishes tw_ts_sync_decide()'s errest (no Z) instead, as its
+ * answers mix formats.
+ */
 uint16_t tw_ts_sync_errest(const struct tw_ts_sync *s);
+/* Names for logs and telemetry: "realtime", "tai", "phc"; "kernel", "configured", ... */
+const char *tw_ts_source_str(enum tw_ts_source src);
+const char *tw_ts_sync_why_str(enum tw_ts_sync_why why);
+
+/*
+ * UTC ns from a reading of a clock on TAI (CLOCK_TAI, a PHC under ptp4l): TAI - UTC is tai_s
+ * seconds (37 since 2017). A reading earlier than the offset clamps to 0.
+ */
+uint64_t tw_ts_utc_from_tai_ns(uint64_t tai_ns, int32_t tai_s);
 
 #endif /* TW_TS_H */

@@ -193,6 +193,21 @@ test_ptp(void **state)
 }
 
 static void
+test_utc_from_tai(void **state)
+{
+	(void)state;
+	assert_int_equal(tw_ts_utc_from_tai_ns(1700000037 * NSEC + 5, 37), 1700000000 * NSEC + 5);
+	assert_int_equal(tw_ts_utc_from_tai_ns(1700000000 * NSEC, 0), 1700000000 * NSEC);
+	/* a PHC that was never set reads near 0: clamps, never wraps to 2554 */
+	assert_int_equal(tw_ts_utc_from_tai_ns(5 * NSEC, 37), 0);
+	assert_int_equal(tw_ts_utc_from_tai_ns(37 * NSEC, 37), 0);
+	assert_int_equal(tw_ts_utc_from_tai_ns(37 * NSEC + 1, 37), 1);
+	/* a negative offset (never set by a kernel) adds, saturating */
+	assert_int_equal(tw_ts_utc_from_tai_ns(NSEC, -1), 2 * NSEC);
+	assert_int_equal(tw_ts_utc_from_tai_ns(UINT64_MAX - 1, -1), UINT64_MAX);
+}
+
+static void
 test_put_get64(void **state)
 {
 	static const uint8_t golden[8] = { 0x83, 0xAA, 0x7E, 0x80, 0x01, 0x02, 0x03, 0x04 };
@@ -342,9 +357,9 @@ test_model_init(void **state)
 	assert_int_equal(m.cur.mult, 0x80000000ULL);
 	assert_int_equal(tw_ts_model_ns(&m, 12345), 1700000000 * NSEC);
 	assert_int_equal(tw_ts_model_ns(&m, 12345 + 2000000000), 1700000001 * NSEC);
-	/* says nothing until the caller knows: S clear, 1 s */
+	/* says nothing until the caller knows: S clear, unknown (16 s) */
 	assert_false(tw_ts_errest_synced(m.cur.errest));
-	assert_int_equal(tw_ts_errest_ns(m.cur.errest), NSEC);
+	assert_int_equal(tw_ts_errest_ns(m.cur.errest), TW_TS_ERR_UNKNOWN_NS);
 
 	/* 3 GHz: 1/3 ns per count, rounded to nearest: 2^32 / 3 = 1431655765.33 */
 	assert_int_equal(tw_ts_model_init(&m, 3000000000ULL, 0, 0), 0);
@@ -723,38 +738,104 @@ test_pub_concurrent(void **state)
 
 /* Sync state -> Error Estimate */
 
+#define AUTO (-1)
+#define UNKNOWN TW_TS_ERR_UNKNOWN_NS
+
 struct sync_row {
 	struct tw_ts_sync s;
+	bool synced;
+	enum tw_ts_sync_why why;
+	uint64_t err_ns;	/* the bound before encoding */
 	uint16_t ee;
-	const char *why;
+	const char *text;
 };
 
 /*
- * Code points (from the Error Estimate rows' method): 1000 ns 0x0587, 5000 ns 0x07A8,
- * 50000 ns 0x0AD2, 7000 ns 0x07EB (scale 7: ceil(7e-6 * 2^25) = 235), 55000 ns 0x0AE7
- * (scale 10: ceil(55e-6 * 2^22) = 231), 1 s 0x1980, 16 s 0x1D80, 1000000 ns 0x0F84, UINT64_MAX 0x3B8A.
- * Fields: kernel_unsync, esterror_us, maxerror_us, model_offset_ns, synced_override, ptp.
+ * Code points from the exact encoding (Python, fractions: smallest Scale with
+ * ceil(err * 2^32 / 1e9 / 2^Scale) <= 255): 560 -> 1000 floor 0x0587, 750 0x04CA,
+ * 2650 0x06B2, 5600 0x07BC, 7000 0x07EB, 9600 0x08A2, 11450 0x08C1, 22000 0x09B9,
+ * 55000 0x0AE7, 16000002000 0x1D81 (Multiplier 129: 16 s is 128 at Scale 29),
+ * 37000010850 0x1E95, 2^63 0x3A8A, UINT64_MAX 0x3B8A; S adds 0x8000. Z (0x4000) never.
  */
 static const struct sync_row sync_rows[] = {
-	{ { false, 5, 16000000, 2000, -1, false }, 0x87EB, "kernel synced: 5 us + 2 us offset" },
-	{ { false, 5, 16000000, -50000, -1, false }, 0x8AE7, "model offset adds to esterror" },
-	{ { false, 5, 16000000, 50000, -1, false }, 0x8AE7, "positive offset, same" },
-	{ { false, 0, 16000000, 300, -1, false }, 0x8587, "floor: never better than 1 us" },
-	{ { false, 0, 0, 0, -1, false }, 0x8587, "floor with nothing known" },
-	{ { false, 5, 16000000, 2000, -1, true }, 0xC7EB, "Z bit with PTP timestamps" },
-	{ { true, 5, 16000000, 2000, -1, false }, 0x1D80, "kernel unsync: maxerror 16 s" },
-	{ { true, 5, 0, 2000, -1, false }, 0x1980, "kernel unsync, no maxerror: 1 s" },
-	{ { true, 5, 1000, 2000, -1, true }, 0x4F84, "unsync with PTP: Z, no S, 1 ms" },
-	{ { false, 5, 16000000, 2000, 0, false }, 0x1D80, "override 0 forces unsync" },
-	{ { false, 5, 0, 2000, 0, false }, 0x1980, "override 0, no maxerror: 1 s" },
-	{ { true, 5, 16000000, 2000, 1, false }, 0x87EB, "override 1 forces sync" },
-	{ { true, 0, 16000000, 300, 1, true }, 0xC587, "override 1 with PTP: floor, S and Z" },
-	{ { false, UINT64_MAX, 0, 0, -1, false }, 0xBB8A, "esterror saturates" },
-	/* (UINT64_MAX / 1000 + 1) * 1000 would wrap to 384 ns */
-	{ { false, UINT64_MAX / 1000 + 1, 0, 0, -1, false }, 0xBB8A,
-	  "esterror * 1000 never wraps" },
-	{ { false, 0, 0, INT64_MIN, -1, false }, 0xBA8A, "INT64_MIN offset: 2^63 ns" },
-	{ { true, 0, UINT64_MAX / 1000 + 1, 0, -1, false }, 0x3B8A, "maxerror * 1000 never wraps" },
+	/* CLOCK_REALTIME, the kernel trusted (what twamp-client fills in) */
+	{ { .maxerror_us = 5, .esterror_us = 16000000, .model_offset_ns = 2000,
+	    .synced_override = AUTO }, true, TW_TS_WHY_KERNEL, 7000, 0x87EB,
+	  "kernel synced: maxerror 5 us + offset 2 us; esterror (phc2sys: 16 s) unused" },
+	{ { .maxerror_us = 0, .model_offset_ns = 300, .synced_override = AUTO }, true,
+	  TW_TS_WHY_KERNEL, 1000, 0x8587, "maxerror 0 (timesyncd just synced): 1 us floor" },
+	{ { .maxerror_us = 5, .model_offset_ns = -50000, .synced_override = AUTO }, true,
+	  TW_TS_WHY_KERNEL, 55000, 0x8AE7, "negative model offset adds its magnitude" },
+	{ { .maxerror_us = 5, .read_ns = 400, .synced_override = AUTO }, true, TW_TS_WHY_KERNEL,
+	  5600, 0x87BC, "the read bracket adds 1.5 times its width" },
+	{ { .kernel_unsync = true, .maxerror_us = 16000000, .model_offset_ns = 2000,
+	    .synced_override = AUTO }, false, TW_TS_WHY_KERNEL_UNSYNC, 16000002000ULL, 0x1D81,
+	  "STA_UNSYNC: no S, the kernel's 16 s" },
+	{ { .kernel_unsync = true, .model_offset_ns = 2000, .synced_override = AUTO }, false,
+	  TW_TS_WHY_KERNEL_UNSYNC, UNKNOWN + 2000, 0x1D81,
+	  "unsync without maxerror (adjtimex failed): unknown is 16 s" },
+	{ { .maxerror_us = 20, .claimed_ns = 5000, .model_offset_ns = 2000,
+	    .synced_override = AUTO }, true, TW_TS_WHY_KERNEL, 22000, 0x89B9,
+	  "error_ns is ignored with auto" },
+	/* clock.synchronized */
+	{ { .maxerror_us = 5, .model_offset_ns = 2000, .synced_override = 0 }, false,
+	  TW_TS_WHY_CONFIGURED_UNSYNC, 7000, 0x07EB, "no: never S, even with the kernel synced" },
+	{ { .kernel_unsync = true, .maxerror_us = 16000000, .model_offset_ns = 2000,
+	    .synced_override = 1 }, true, TW_TS_WHY_CONFIGURED, 16000002000ULL, 0x9D81,
+	  "yes without error_ns: S with the kernel's bound, however large" },
+	{ { .kernel_unsync = true, .maxerror_us = 16000000, .claimed_ns = 5000,
+	    .model_offset_ns = 2000, .synced_override = 1 }, true, TW_TS_WHY_CONFIGURED, 7000,
+	  0x87EB, "yes with error_ns: the claim replaces the kernel's bound" },
+	{ { .claimed_ns = 200, .model_offset_ns = 300, .read_ns = 40, .synced_override = 1 },
+	  true, TW_TS_WHY_CONFIGURED, 1000, 0x8587, "software clock: 1 us floor under any claim" },
+	/* CLOCK_TAI */
+	{ { .source = TW_TS_SRC_TAI, .maxerror_us = 5, .model_offset_ns = 2000,
+	    .synced_override = AUTO }, true, TW_TS_WHY_KERNEL, 7000, 0x87EB,
+	  "CLOCK_TAI, offset 0: it is CLOCK_REALTIME then, still UTC" },
+	{ { .source = TW_TS_SRC_TAI, .tai_s = 37, .kernel_unsync = true, .maxerror_us = 16000000,
+	    .model_offset_ns = 2000, .synced_override = AUTO }, false, TW_TS_WHY_KERNEL_UNSYNC,
+	  16000002000ULL, 0x1D81, "CLOCK_TAI follows the kernel's state" },
+	/* PTP hardware clock */
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .maxerror_us = 5, .realtime_offset_ns = 1500,
+	    .model_offset_ns = 100, .read_ns = 2000, .synced_override = AUTO }, false,
+	  TW_TS_WHY_PHC_UNCONFIGURED, 9600, 0x08A2,
+	  "PHC, auto: never S; bound through the system clock (5 us + 1.5 + 0.1 + 3)" },
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .maxerror_us = 5, .realtime_offset_ns = 1500,
+	    .model_offset_ns = 100, .read_ns = 2000, .synced_override = 0 }, false,
+	  TW_TS_WHY_CONFIGURED_UNSYNC, 9600, 0x08A2, "PHC, no" },
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .claimed_ns = 100, .model_offset_ns = 50,
+	    .read_ns = 400, .synced_override = 1 }, true, TW_TS_WHY_CONFIGURED, 750, 0x84CA,
+	  "PHC claimed under 1 us: floored by the measured read term, not 1 us" },
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .claimed_ns = 100, .model_offset_ns = 50,
+	    .synced_override = 1 }, true, TW_TS_WHY_CONFIGURED, 1000, 0x8587,
+	  "PHC claim, read bracket unmeasured: 1 us floor" },
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .claimed_ns = 2000, .model_offset_ns = 50,
+	    .read_ns = 400, .synced_override = 1 }, true, TW_TS_WHY_CONFIGURED, 2650, 0x86B2,
+	  "PHC claimed 2 us: claim + offset + read term" },
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .maxerror_us = 10, .realtime_offset_ns = -800,
+	    .model_offset_ns = 50, .read_ns = 400, .synced_override = 1 }, true,
+	  TW_TS_WHY_CONFIGURED, 11450, 0x88C1,
+	  "PHC yes without error_ns: kernel's bound + PHC-to-system-clock distance" },
+	{ { .source = TW_TS_SRC_PHC, .claimed_ns = 100, .maxerror_us = 10,
+	    .realtime_offset_ns = 37000000200LL, .model_offset_ns = 50, .read_ns = 400,
+	    .synced_override = 1 }, false, TW_TS_WHY_TAI_UNKNOWN, 37000010850ULL, 0x1E95,
+	  "PHC, TAI offset unknown: never S even with yes, and the 37 s shows" },
+	{ { .source = TW_TS_SRC_PHC, .maxerror_us = 10, .realtime_offset_ns = 37000000200LL,
+	    .model_offset_ns = 50, .read_ns = 400, .synced_override = AUTO }, false,
+	  TW_TS_WHY_TAI_UNKNOWN, 37000010850ULL, 0x1E95, "PHC, TAI offset unknown, auto" },
+	{ { .source = TW_TS_SRC_PHC, .tai_s = 37, .source_lost = true, .claimed_ns = 100,
+	    .model_offset_ns = 50, .synced_override = 1 }, false, TW_TS_WHY_SOURCE_LOST,
+	  UNKNOWN + 50, 0x1D81, "PHC read failed: free-running, unknown, never S" },
+	/* saturation */
+	{ { .kernel_unsync = true, .maxerror_us = UINT64_MAX / 1000 + 1,
+	    .synced_override = AUTO }, false, TW_TS_WHY_KERNEL_UNSYNC, UINT64_MAX, 0x3B8A,
+	  "maxerror * 1000 never wraps" },
+	{ { .maxerror_us = UINT64_MAX, .model_offset_ns = 1, .synced_override = AUTO }, true,
+	  TW_TS_WHY_KERNEL, UINT64_MAX, 0xBB8A, "saturated sum stays saturated" },
+	{ { .model_offset_ns = INT64_MIN, .synced_override = AUTO }, true, TW_TS_WHY_KERNEL,
+	  1ULL << 63, 0xBA8A, "INT64_MIN offset: 2^63 ns" },
+	{ { .read_ns = UINT64_MAX, .synced_override = AUTO }, true, TW_TS_WHY_KERNEL, UINT64_MAX,
+	  0xBB8A, "1.5 * read never wraps" },
 };
 
 static void
@@ -763,11 +844,112 @@ test_sync_errest(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(sync_rows); i++) {
 		const struct sync_row *r = &sync_rows[i];
-		uint16_t ee = tw_ts_sync_errest(&r->s);
+		struct tw_ts_sync_state st;
 
-		print_message("sync row %zu: %s\n", i, r->why);
-		assert_int_equal(ee, r->ee);
+		print_message("sync row %zu: %s\n", i, r->text);
+		tw_ts_sync_decide(&r->s, &st);
+		assert_int_equal(st.synced, r->synced);
+		assert_int_equal(st.why, r->why);
+		assert_int_equal(st.err_ns, r->err_ns);
+		assert_int_equal(st.errest, r->ee);
+		assert_int_equal(tw_ts_sync_errest(&r->s), r->ee);
+		assert_true(tw_ts_errest_ns(st.errest) >= st.err_ns);
 	}
+}
+
+/* A sender with one format (twamp-client --ptp) gets Z from the wrapper; decide never sets it. */
+static void
+test_sync_errest_ptp_sender(void **state)
+{
+	struct tw_ts_sync s = { .maxerror_us = 5, .model_offset_ns = 2000, .synced_override = AUTO,
+				.ptp = true };
+	struct tw_ts_sync_state st;
+
+	(void)state;
+	tw_ts_sync_decide(&s, &st);
+	assert_int_equal(st.errest, 0x87EB);
+	assert_int_equal(tw_ts_sync_errest(&s), 0xC7EB);
+	s.kernel_unsync = true;
+	s.maxerror_us = 16000000;
+	assert_int_equal(tw_ts_sync_errest(&s), 0x5D81);
+}
+
+static uint64_t
+log_uniform(uint64_t *seed)
+{
+	return rnd(seed) >> (rnd(seed) % 64);
+}
+
+/* The rules over random inputs: S only when nothing says otherwise, Z never, bounds add up. */
+static void
+test_sync_properties(void **state)
+{
+	uint64_t seed = 5;
+
+	(void)state;
+	for (int i = 0; i < 300000; i++) {
+		struct tw_ts_sync s = {
+			.kernel_unsync = rnd(&seed) & 1,
+			.esterror_us = log_uniform(&seed) >> 20,
+			.maxerror_us = log_uniform(&seed) >> 20,
+			.model_offset_ns = (int64_t)(log_uniform(&seed) >> 24) *
+					   ((rnd(&seed) & 1) ? 1 : -1),
+			.synced_override = (int)(rnd(&seed) % 3) - 1,
+			.source = (enum tw_ts_source)(rnd(&seed) % TW_TS_SRC_MAX),
+			.claimed_ns = (rnd(&seed) & 1) ? log_uniform(&seed) >> 30 : 0,
+			.read_ns = log_uniform(&seed) >> 40,
+			.tai_s = (rnd(&seed) & 3) ? 37 : 0,
+			.realtime_offset_ns = (int64_t)(log_uniform(&seed) >> 24) *
+					      ((rnd(&seed) & 1) ? 1 : -1),
+			.source_lost = (rnd(&seed) & 7) == 0,
+			.ptp = rnd(&seed) & 1,
+		};
+		bool phc = s.source == TW_TS_SRC_PHC;
+		struct tw_ts_sync_state st, st2;
+		uint64_t off = s.model_offset_ns < 0 ? -(uint64_t)s.model_offset_ns :
+						       (uint64_t)s.model_offset_ns;
+
+		tw_ts_sync_decide(&s, &st);
+		/* RFC 8186 §2.3: Z is the packet's format, never in the clock's estimate */
+		assert_int_equal(st.errest & TW_TS_ERREST_Z, 0);
+		assert_int_equal(tw_ts_sync_errest(&s), st.errest | (s.ptp ? TW_TS_ERREST_Z : 0));
+		assert_int_equal(tw_ts_errest_synced(st.errest), st.synced);
+		/* RFC 4656 §4.1.2: S only when synchronised to UTC by an external source */
+		if (st.synced) {
+			assert_false(s.source_lost);
+			assert_false(phc && s.tai_s <= 0);
+			assert_int_not_equal(s.synced_override, 0);
+			if (s.synced_override == AUTO)
+				assert_true(!phc && !s.kernel_unsync);
+		}
+		/* the stated bound covers every part, and the encoding never states less */
+		assert_true(st.err_ns >= off);
+		assert_true(st.err_ns >= s.read_ns);
+		assert_true(tw_ts_errest_ns(st.errest) >= st.err_ns);
+		if (!(phc && st.why == TW_TS_WHY_CONFIGURED && s.claimed_ns != 0 &&
+		      s.claimed_ns < 1000 && s.read_ns != 0))
+			assert_true(st.err_ns >= 1000);
+		if (st.why == TW_TS_WHY_CONFIGURED && s.claimed_ns != 0)
+			assert_true(st.err_ns >= s.claimed_ns);
+		/* a larger model offset never makes the statement smaller */
+		s.model_offset_ns = s.model_offset_ns / 2 * 3;
+		tw_ts_sync_decide(&s, &st2);
+		assert_true(st2.err_ns >= st.err_ns || s.model_offset_ns == 0);
+	}
+}
+
+static void
+test_sync_names(void **state)
+{
+	(void)state;
+	assert_string_equal(tw_ts_source_str(TW_TS_SRC_REALTIME), "realtime");
+	assert_string_equal(tw_ts_source_str(TW_TS_SRC_TAI), "tai");
+	assert_string_equal(tw_ts_source_str(TW_TS_SRC_PHC), "phc");
+	assert_string_equal(tw_ts_source_str(TW_TS_SRC_MAX), "?");
+	for (int w = 0; w < TW_TS_WHY_MAX; w++)
+		assert_string_not_equal(tw_ts_sync_why_str((enum tw_ts_sync_why)w), "?");
+	assert_string_equal(tw_ts_sync_why_str(TW_TS_WHY_TAI_UNKNOWN), "tai_offset_unknown");
+	assert_string_equal(tw_ts_sync_why_str(TW_TS_WHY_MAX), "?");
 }
 
 int
@@ -778,6 +960,7 @@ main(void)
 		cmocka_unit_test(test_ntp_to_unix),
 		cmocka_unit_test(test_ntp_round_trip),
 		cmocka_unit_test(test_ptp),
+		cmocka_unit_test(test_utc_from_tai),
 		cmocka_unit_test(test_put_get64),
 		cmocka_unit_test(test_errest_encode),
 		cmocka_unit_test(test_errest_decode),
@@ -791,6 +974,9 @@ main(void)
 		cmocka_unit_test(test_pub_reader_waits),
 		cmocka_unit_test(test_pub_concurrent),
 		cmocka_unit_test(test_sync_errest),
+		cmocka_unit_test(test_sync_errest_ptp_sender),
+		cmocka_unit_test(test_sync_properties),
+		cmocka_unit_test(test_sync_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
