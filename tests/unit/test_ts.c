@@ -600,6 +600,212 @@ test_model_sim(void **state)
 	}
 }
 
+/*
+ * Hours of simulated time with a counter whose rate changes: a triangle wave between -A and +A
+ * ppm (temperature cycling, far faster than real crystals do), a bounded random walk, and
+ * optionally a sudden step (a VM moved to another host). The truth is integrated in 10 ms
+ * slices; the wall clock is read every interval T with uniform noise +-J and, in some rows,
+ * rare outliers of up to +-O on top. The model is checked at every slice.
+ *
+ * Why the bound holds: update k closes the offset to the noisy sample over the next interval
+ * at the rate measured between samples k-1 and k. With read noise n and true time t, the model
+ * at sample k+1 is off by
+ *	E(k+1) = 2 n(k) - n(k-1) + T * (d(k-1..k) - d(k..k+1))
+ * where d(a..b) is the counter's mean fractional rate error over an interval. Between samples
+ * the error moves linearly from E(k) to E(k+1). So |error| <= 3 N + T * |change of mean drift
+ * between intervals| + rounding, N = J + O the largest read error. A triangle of amplitude A
+ * and period P changes at 4A/P; over one interval the mean changes by at most T * 4A/P, giving
+ * T^2 * 4A/P. A random walk of at most W per interval adds T * W. A drift step D adds T * D for
+ * the two intervals after it, then the rate measured over a clean interval is right again.
+ *
+ * The Error Estimate states |offset| + 1.5 * read (read = 2 N, the bracket): this is checked too,
+ * with the drift term (which no single offset can foresee) as the only allowance.
+ */
+struct drift_row {
+	uint64_t hz;
+	uint64_t interval_ms;	/* T */
+	uint64_t hours;
+	int64_t base_ppb;
+	int64_t tri_ppb;	/* A */
+	uint64_t tri_period_s;	/* P */
+	int64_t walk_ppb;	/* W: per-interval random walk step, walk kept within +-20 ppm */
+	uint64_t step_at_s;	/* when the drift steps by step_ppb (0: never) */
+	int64_t step_ppb;	/* D */
+	uint64_t jitter_ns;	/* J */
+	uint64_t outlier_ns;	/* O: one read in 64 is off by up to this much more */
+	uint64_t bound_ns;	/* |model - true| once converged, outside a step's window */
+	uint64_t step_bound_ns;	/* ... and inside it */
+	const char *why;
+};
+
+/* Worked bounds: 3 N + T^2 * 4A/P + T * W + 10 ns of rounding (shown per row). */
+static const struct drift_row drift_rows[] = {
+	/* 3 * 2000 + 1 * 400 ppm / 3600 s (111 ns) + 10 = 6121 */
+	{ 2000000000, 1000, 6, 0, 100000, 3600, 0, 0, 0, 2000, 0, 6121, 0,
+	  "+-100 ppm triangle, 1 h period, +-2 us reads, 1 s resync, 6 h" },
+	/* 3 * 25 + 111 + 1 * 50 ppb + 10 = 246: CLOCK_REALTIME through the vDSO */
+	{ 2600000000ULL, 1000, 6, 30000, 70000, 3600, 50, 0, 0, 25, 0, 246, 0,
+	  "+30 +-70 ppm triangle, 50 ppb walk, +-25 ns reads (vDSO), 6 h" },
+	/* 3 * 1000 + 0.01 * 111 ns + 0.1 * 20 + 10 = 3013: a PHC read over PCIe */
+	{ 3000000000ULL, 100, 2, -20000, 80000, 3600, 20, 0, 0, 1000, 0, 3013, 0,
+	  "PHC-like: +-1 us reads, 100 ms resync, -20 +-80 ppm, 2 h" },
+	/* 3 * (2000 + 20000) + 111 + 10 = 66121 */
+	{ 2000000000, 1000, 6, 0, 100000, 3600, 0, 0, 0, 2000, 20000, 66121, 0,
+	  "+-2 us reads with 1-in-64 outliers of 20 us more (preempted reads)" },
+	/* 3 * 2000 + 100 * 111 + 10 = 17121: why resync stays short */
+	{ 2000000000, 10000, 6, 0, 100000, 3600, 0, 0, 0, 2000, 0, 17121, 0,
+	  "10 s resync: the drift term grows with T^2" },
+	/* 6121 outside; inside 3 * 2000 + 1 * 50 ppm (50 us) + 111 + 10 = 56121 */
+	{ 2000000000, 1000, 6, 0, 100000, 3600, 0, 10800, 50000, 2000, 0, 6121, 56121,
+	  "+50 ppm drift step at 3 h (VM migration)" },
+};
+
+enum { SIM_SLICE_NS = 10000000 };	/* 10 ms */
+
+struct drift_sim {
+	const struct drift_row *r;
+	uint64_t t;			/* true ns since start */
+	unsigned __int128 acc;		/* counts * 1e18 */
+	int64_t walk;
+	uint64_t seed;
+};
+
+static int64_t
+sim_drift(const struct drift_sim *s)
+{
+	const struct drift_row *r = s->r;
+	int64_t d = r->base_ppb + s->walk;
+
+	if (r->tri_ppb != 0) {
+		uint64_t p = r->tri_period_s * NSEC;
+		uint64_t x = s->t % p;
+		/* -A at 0, +A at P/2, -A at P: integer ppb, exact */
+		int64_t up = (int64_t)((unsigned __int128)x * (uint64_t)(4 * r->tri_ppb) / p);
+
+		d += x < p / 2 ? -r->tri_ppb + up : 3 * r->tri_ppb - up;
+	}
+	if (r->step_at_s != 0 && s->t >= r->step_at_s * NSEC)
+		d += r->step_ppb;
+	return d;
+}
+
+static uint64_t
+sim_count(const struct drift_sim *s)
+{
+	return 0x123456789ULL + (uint64_t)(s->acc / ((unsigned __int128)NSEC * NSEC));
+}
+
+static void
+sim_advance(struct drift_sim *s)
+{
+	int64_t d = sim_drift(s);
+
+	s->acc += (unsigned __int128)s->r->hz * (uint64_t)((int64_t)NSEC + d) * SIM_SLICE_NS;
+	s->t += SIM_SLICE_NS;
+}
+
+static int64_t
+sim_noise(struct drift_sim *s)
+{
+	const struct drift_row *r = s->r;
+	int64_t n = (int64_t)(rnd(&s->seed) % (2 * r->jitter_ns + 1)) - (int64_t)r->jitter_ns;
+
+	if (r->outlier_ns != 0 && rnd(&s->seed) % 64 == 0)
+		n += (int64_t)(rnd(&s->seed) % (2 * r->outlier_ns + 1)) - (int64_t)r->outlier_ns;
+	return n;
+}
+
+static void
+run_drift_sim(const struct drift_row *r)
+{
+	const uint64_t wall0 = 1700000000 * NSEC;
+	const uint64_t interval = r->interval_ms * 1000000;
+	const uint64_t slices = interval / SIM_SLICE_NS;
+	const uint64_t end = r->hours * 3600 * NSEC;
+	/* what the Error Estimate adds for the model: 1.5 * the bracket 2 N */
+	const uint64_t read_term = 3 * (r->jitter_ns + r->outlier_ns);
+	/* the drift allowance of the bound: everything but the read noise */
+	const uint64_t drift_term = r->bound_ns - read_term;
+	struct drift_sim s = { .r = r, .seed = 6 };
+	struct tw_ts_model m;
+	uint64_t last = 0, worst = 0, worst_step = 0, stated = UINT64_MAX;
+	int64_t short_by = INT64_MIN;	/* largest error - statement, without the allowance */
+	uint64_t k = 0;
+	int64_t walk_lim = 20000;
+
+	assert_int_equal(tw_ts_model_init(&m, r->hz, sim_count(&s), wall0), 0);
+	while (s.t < end) {
+		for (uint64_t j = 0; j < slices; j++) {
+			uint64_t v, err;
+			bool in_step;
+
+			sim_advance(&s);
+			v = tw_ts_model_ns(&m, sim_count(&s));
+			err = absdiff(v, wall0 + s.t);
+			/* never backwards, at any slice */
+			assert_true(v >= last);
+			last = v;
+			if (k < 3)
+				continue;	/* converging from the nominal rate */
+			in_step = r->step_at_s != 0 && s.t > r->step_at_s * NSEC &&
+				  s.t <= r->step_at_s * NSEC + 3 * interval;
+			if (in_step) {
+				if (err > worst_step)
+					worst_step = err;
+				assert_true(err < r->step_bound_ns);
+				continue;
+			}
+			if (err > worst)
+				worst = err;
+			if (err >= r->bound_ns)
+				print_message("t %" PRIu64 " s: error %" PRIu64 " ns\n",
+					      (uint64_t)(s.t / NSEC), err);
+			assert_true(err < r->bound_ns);
+			/* the statement made at the last update holds, bar the drift term */
+			assert_true(err <= stated + drift_term);
+			if ((int64_t)(err - stated) > short_by)
+				short_by = (int64_t)(err - stated);
+		}
+		/* a sample at the end of the interval */
+		k++;
+		if (r->walk_ppb != 0) {
+			s.walk += (int64_t)(rnd(&s.seed) % (uint64_t)(2 * r->walk_ppb + 1)) -
+				  r->walk_ppb;
+			if (s.walk > walk_lim)
+				s.walk = walk_lim;
+			else if (s.walk < -walk_lim)
+				s.walk = -walk_lim;
+		}
+		{
+			uint64_t c = sim_count(&s);
+			uint64_t before = tw_ts_model_ns(&m, c);
+
+			tw_ts_model_update(&m, c, wall0 + s.t + (uint64_t)sim_noise(&s),
+					   r->hz / 1000 * r->interval_ms);
+			/* continuous at the sample, and no step in hours of drift */
+			assert_int_equal(tw_ts_model_ns(&m, c), before);
+			assert_int_equal(m.steps, 0);
+			stated = m.offset_ns < 0 ? -(uint64_t)m.offset_ns : (uint64_t)m.offset_ns;
+			stated += read_term;
+		}
+	}
+	assert_int_equal(m.samples, k + 1);
+	print_message("  %" PRIu64 " updates: worst |model - true| %" PRIu64 " ns (bound %" PRIu64
+		      "), after the step %" PRIu64 " ns (bound %" PRIu64 "); error - statement <= %"
+		      PRId64 " ns (drift allowance %" PRIu64 ")\n", k, worst, r->bound_ns,
+		      worst_step, r->step_bound_ns, short_by, drift_term);
+}
+
+static void
+test_model_drift_hours(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(drift_rows); i++) {
+		print_message("drift row %zu: %s\n", i, drift_rows[i].why);
+		run_drift_sim(&drift_rows[i]);
+	}
+}
+
 /* Publication */
 
 static void
@@ -970,6 +1176,7 @@ main(void)
 		cmocka_unit_test(test_model_update_rows),
 		cmocka_unit_test(test_model_step_keeps_rate),
 		cmocka_unit_test(test_model_sim),
+		cmocka_unit_test(test_model_drift_hours),
 		cmocka_unit_test(test_pub_round_trip),
 		cmocka_unit_test(test_pub_reader_waits),
 		cmocka_unit_test(test_pub_concurrent),
