@@ -192,6 +192,89 @@ test_ptp(void **state)
 	}
 }
 
+/*
+ * RFC 5905 §6: NTP arithmetic is modulo 2^64 across eras, so a receiver subtracting two stamps
+ * that straddle 2036-02-07T06:28:16Z gets the true interval although the seconds wrap to 0.
+ */
+static void
+test_ntp_era_difference(void **state)
+{
+	/* offsets from the era boundary, ns: before, after */
+	static const int64_t pairs[][2] = {
+		{ -1, 0 }, { -1, 1 }, { -500000000, 500000000 }, { -3 * (int64_t)NSEC, 7 },
+		{ -86400 * (int64_t)NSEC, 86400 * (int64_t)NSEC },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(pairs); i++) {
+		uint64_t t1 = ERA1_UNIX_S * NSEC + (uint64_t)pairs[i][0];
+		uint64_t t2 = ERA1_UNIX_S * NSEC + (uint64_t)pairs[i][1];
+		uint64_t n1 = tw_ts_ntp_from_unix_ns(t1);
+		uint64_t n2 = tw_ts_ntp_from_unix_ns(t2);
+		/* the wire difference in 2^-32 s units, back to ns (rounded by the conversions) */
+		unsigned __int128 d = (unsigned __int128)(n2 - n1) * NSEC;
+		uint64_t dns = (uint64_t)((d + (1ULL << 31)) >> 32);
+
+		assert_true(n2 < n1);	/* the wire value wrapped */
+		assert_true(absdiff(dns, t2 - t1) <= 1);
+		/* and each decodes to its own era */
+		assert_int_equal(tw_ts_ntp_to_unix_ns(n1), t1);
+		assert_int_equal(tw_ts_ntp_to_unix_ns(n2), t2);
+	}
+}
+
+/*
+ * PTPv2 counts TAI from 1970-01-01 00:00:00 TAI (IEEE 1588 timescale; RFC 8186 §2.3 uses its
+ * truncated form): PTP seconds = Unix seconds + (TAI - UTC). Rows in UTC Unix ns.
+ */
+struct tai_row {
+	uint64_t utc_ns;
+	int32_t tai_s;
+	uint64_t ptp;
+	const char *why;
+};
+
+static const struct tai_row tai_rows[] = {
+	/* 1704067200 = 0x65920080; + 37 = 0x659200A5; 123456789 = 0x075BCD15 */
+	{ 1704067200123456789ULL, 37, 0x659200A5075BCD15ULL, "2024-01-01Z: TAI is 37 s ahead" },
+	{ 1704067200123456789ULL, 0, 0x65920080075BCD15ULL, "offset 0: the UTC count as is" },
+	/* 2017-01-01Z = 1483228800: the leap second at the end of 2016 made it 37 */
+	{ 1483228800ULL * NSEC, 37, ((1483228800ULL + 37) << 32), "2017-01-01Z, 37 s" },
+	{ 1483228799ULL * NSEC + 999999999, 36, ((1483228799ULL + 36) << 32) | 999999999,
+	  "the last ns of 2016, 36 s: TAI ran 2 s over the leap second UTC counted as 1 ns" },
+	/* 2^32 s - 37 s of UTC: TAI reaches 2^32 s, the truncated seconds wrap (2106-02-07) */
+	{ (0x100000000ULL - 37) * NSEC, 37, 0, "truncated PTP seconds wrap in 2106" },
+};
+
+static void
+test_ptp_tai(void **state)
+{
+	uint64_t seed = 7;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(tai_rows); i++) {
+		const struct tai_row *r = &tai_rows[i];
+		uint64_t tai = r->utc_ns + (uint64_t)r->tai_s * NSEC;
+
+		print_message("tai row %zu: %s\n", i, r->why);
+		assert_int_equal(tw_ts_ptp_from_unix_ns(tai), r->ptp);
+		/* and back to UTC through the same offset */
+		if (r->ptp >> 32 != 0)
+			assert_int_equal(
+				tw_ts_utc_from_tai_ns(tw_ts_ptp_to_unix_ns(r->ptp), r->tai_s),
+				r->utc_ns);
+	}
+	/* the same instant in both formats decodes to the same ns (both are exact to 1 ns) */
+	for (int i = 0; i < 100000; i++) {
+		uint64_t ns = 1700000000 * NSEC + rnd(&seed) % (100000000 * NSEC);
+		uint64_t from_ptp = tw_ts_utc_from_tai_ns(
+			tw_ts_ptp_to_unix_ns(tw_ts_ptp_from_unix_ns(ns + 37 * NSEC)), 37);
+
+		assert_int_equal(from_ptp, tw_ts_ntp_to_unix_ns(tw_ts_ntp_from_unix_ns(ns)));
+		assert_int_equal(from_ptp, ns);
+	}
+}
+
 static void
 test_utc_from_tai(void **state)
 {
@@ -1165,7 +1248,9 @@ main(void)
 		cmocka_unit_test(test_ntp_known),
 		cmocka_unit_test(test_ntp_to_unix),
 		cmocka_unit_test(test_ntp_round_trip),
+		cmocka_unit_test(test_ntp_era_difference),
 		cmocka_unit_test(test_ptp),
+		cmocka_unit_test(test_ptp_tai),
 		cmocka_unit_test(test_utc_from_tai),
 		cmocka_unit_test(test_put_get64),
 		cmocka_unit_test(test_errest_encode),
