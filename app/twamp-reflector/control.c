@@ -4,8 +4,11 @@
  * between the workers' rings and the TAP port (the only place that makes syscalls for packets),
  * and sleeps briefly when idle: nothing here is on the reflect path.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,23 +20,40 @@
 #include "reflector.h"
 
 /*
- * One (TSC, CLOCK_REALTIME) correlation: the narrowest of a few reads brackets the wall-clock
- * read most tightly, so its midpoint is the best estimate of when it happened.
+ * A dynamic POSIX clock from the descriptor of its character device (/dev/ptpN): the kernel's
+ * CLOCKFD encoding (include/linux/posix-timers.h), as its selftest testptp.c writes it.
  */
-static void
-clock_sample(uint64_t *tsc, uint64_t *ns)
+#define FD_TO_CLOCKID(fd) ((~(clockid_t)(fd) << 3) | 3)
+
+enum clock_limits {
+	CLOCK_READS = 5,		/* bracketed reads per sample: the narrowest one is kept */
+	CLOCK_PHC_FAR_NS = 1000000000,	/* a PHC this far from CLOCK_REALTIME gets a warning */
+};
+
+static clockid_t clock_id = CLOCK_REALTIME;	/* cp: the source's clock */
+static uint64_t clock_prev_read_ns;		/* cp: the previous sample's read bracket */
+static bool clock_ready;			/* cp: twr_clock_init() succeeded */
+
+/*
+ * One (TSC, source) correlation: the narrowest of a few TSC-bracketed reads brackets the source
+ * read most tightly, so its midpoint is the best estimate of when it happened, and the width is
+ * how far off that estimate can be. @return 0, or -errno of clock_gettime (every read failed).
+ */
+static int
+clock_sample(clockid_t id, uint64_t *tsc, uint64_t *ns, uint64_t *width)
 {
 	uint64_t best = UINT64_MAX;
+	int rc = -EIO;
 
-	*tsc = 0;
-	*ns = 0;
-
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < CLOCK_READS; i++) {
 		struct timespec ts;
 		uint64_t a, b;
 
 		a = rte_rdtsc_precise();
-		clock_gettime(CLOCK_REALTIME, &ts);
+		if (clock_gettime(id, &ts) != 0) {
+			rc = -errno;
+			continue;
+		}
 		b = rte_rdtsc_precise();
 		if (b - a < best) {
 			best = b - a;
@@ -41,66 +61,222 @@ clock_sample(uint64_t *tsc, uint64_t *ns)
 			*ns = (uint64_t)ts.tv_sec * TW_TS_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 		}
 	}
+	if (best == UINT64_MAX)
+		return rc;
+	*width = best;
+	return 0;
 }
 
-static uint16_t
-clock_errest(struct twr_app *app)
+/* adjtimex(2) with modes 0 only reads: the kernel's sync state, error bounds and TAI offset. */
+static void
+kernel_read(struct tw_ts_sync *s)
+{
+	struct timex tx = { 0 };
+	int state = adjtimex(&tx);
+	bool ok = state != -1;
+
+	s->kernel_unsync = !ok || state == TIME_ERROR || (tx.status & STA_UNSYNC);
+	s->esterror_us = ok && tx.esterror > 0 ? (uint64_t)tx.esterror : 0;
+	s->maxerror_us = ok && tx.maxerror > 0 ? (uint64_t)tx.maxerror : 0;
+	s->tai_s = ok && tx.tai > 0 ? tx.tai : 0;
+}
+
+/*
+ * A sample of the source as UTC. CLOCK_TAI and a PHC under ptp4l count TAI: the kernel's TAI
+ * offset, read just before, takes them to UTC (when the offset changes at a leap second, the
+ * result steps like CLOCK_REALTIME does, and the model logs a step). The read term of the Error
+ * Estimate is the wider bracket of this sample and the previous one: the model's error between
+ * them depends on both (tw_ts_sync_decide). @return 0 or -errno.
+ */
+static int
+source_sample(struct twr_app *app, uint64_t *tsc, uint64_t *utc)
+{
+	struct tw_ts_sync *s = &app->clock_sync;
+	const uint64_t hz = rte_get_tsc_hz();
+	uint64_t ns, width, read_ns;
+	int rc = clock_sample(clock_id, tsc, &ns, &width);
+
+	if (rc != 0)
+		return rc;
+	read_ns = (uint64_t)(((unsigned __int128)width * TW_TS_NSEC_PER_SEC + hz - 1) / hz);
+	s->read_ns = read_ns > clock_prev_read_ns ? read_ns : clock_prev_read_ns;
+	clock_prev_read_ns = read_ns;
+	*utc = s->source == TW_TS_SRC_REALTIME ? ns : tw_ts_utc_from_tai_ns(ns, s->tai_s);
+	return 0;
+}
+
+/* A PHC is compared with the system clock: the model (PHC as UTC) minus CLOCK_REALTIME. */
+static void
+realtime_offset(struct twr_app *app)
+{
+	uint64_t tsc, ns, width;
+
+	if (app->clock_sync.source != TW_TS_SRC_PHC)
+		return;
+	if (clock_sample(CLOCK_REALTIME, &tsc, &ns, &width) == 0)
+		app->clock_sync.realtime_offset_ns =
+			(int64_t)(tw_ts_model_ns(&app->model, tsc) - ns);
+}
+
+/* The Error Estimate of the params about to be published (lib/ts decides, never with Z). */
+static void
+clock_decide(struct twr_app *app)
+{
+	app->clock_sync.model_offset_ns = app->model.offset_ns;
+	tw_ts_sync_decide(&app->clock_sync, &app->clock_state);
+	app->model.cur.errest = app->clock_state.errest;
+	app->clock_synced = app->clock_state.synced;
+}
+
+static const char *
+source_name(const struct twr_app *app)
+{
+	return app->clock_sync.source == TW_TS_SRC_PHC ? app->conf->clock_phc :
+	       app->clock_sync.source == TW_TS_SRC_TAI ? "CLOCK_TAI" : "CLOCK_REALTIME";
+}
+
+/* What the operator should know about the clock before the first packet. */
+static void
+clock_log_start(const struct twr_app *app)
 {
 	const struct tw_conf *c = app->conf;
-	struct tw_ts_sync s = {
-		.model_offset_ns = app->model.offset_ns,
-		.synced_override = c->clock_synchronized == TW_CONF_AUTO ? -1 :
-				   c->clock_synchronized == TW_CONF_ON ? 1 : 0,
-		.ptp = c->ts_format == TW_CONF_TS_PTP,
-	};
-	struct timex tx = { 0 };
-	int state;
+	const struct tw_ts_sync *s = &app->clock_sync;
+	const struct tw_ts_sync_state *st = &app->clock_state;
 
-	/* adjtimex(2) with modes 0 only reads: kernel NTP/PTP discipline state and error bounds. */
-	state = adjtimex(&tx);
-	s.kernel_unsync = state == -1 || state == TIME_ERROR || (tx.status & STA_UNSYNC);
-	s.esterror_us = tx.esterror > 0 ? (uint64_t)tx.esterror : 0;
-	s.maxerror_us = tx.maxerror > 0 ? (uint64_t)tx.maxerror : 0;
-	return tw_ts_sync_errest(&s);
+	if (s->source == TW_TS_SRC_REALTIME)
+		CLOCK_LOG(INFO, "TSC %" PRIu64 " Hz following %s", rte_get_tsc_hz(),
+			  source_name(app));
+	else
+		CLOCK_LOG(INFO, "TSC %" PRIu64 " Hz following %s minus the kernel's TAI offset "
+			  "(%d s)", rte_get_tsc_hz(), source_name(app), s->tai_s);
+	CLOCK_LOG(INFO, "timestamps %s (%s), error estimate 0x%04x (%" PRIu64 " ns, Z bit per "
+		  "answer)", st->synced ? "synchronised" : "NOT synchronised",
+		  tw_ts_sync_why_str(st->why), st->errest, st->err_ns);
+	if (s->source == TW_TS_SRC_TAI && s->tai_s == 0)
+		CLOCK_LOG(WARNING, "clock.source tai: the kernel's TAI offset is 0, so it was "
+			  "probably never set (chrony's leapsectz or phc2sys -a/-w set it); "
+			  "CLOCK_TAI then reads UTC, which keeps these timestamps right");
+	if (s->source == TW_TS_SRC_PHC && s->tai_s == 0)
+		CLOCK_LOG(WARNING, "clock.phc %s: the kernel's TAI offset is 0 (not set), so a "
+			  "PHC on the PTP timescale cannot be turned into UTC: timestamps are "
+			  "probably 37 s ahead and stated unsynchronised until phc2sys -a/-w (or "
+			  "chrony's leapsectz) sets it", c->clock_phc);
+	if (s->source == TW_TS_SRC_PHC && s->synced_override == -1)
+		CLOCK_LOG(NOTICE, "clock.phc %s with synchronized: auto: the kernel cannot vouch "
+			  "for a PHC, so its timestamps are stated unsynchronised; when ptp4l "
+			  "disciplines it, set clock.synchronized: yes and clock.error_ns",
+			  c->clock_phc);
+	if (s->source == TW_TS_SRC_PHC && s->synced_override == 1 && s->claimed_ns == 0)
+		CLOCK_LOG(NOTICE, "clock.phc %s, synchronized: yes without error_ns: the stated "
+			  "error is the system clock's maxerror plus its distance to the PHC",
+			  c->clock_phc);
+	if (s->claimed_ns != 0 && s->synced_override != 1)
+		CLOCK_LOG(WARNING, "clock.error_ns is a claim for synchronized: yes only; ignored");
+	if (s->source == TW_TS_SRC_PHC && s->tai_s != 0 &&
+	    (s->realtime_offset_ns > CLOCK_PHC_FAR_NS || s->realtime_offset_ns < -CLOCK_PHC_FAR_NS))
+		CLOCK_LOG(WARNING, "clock.phc %s is %" PRId64 " ns from CLOCK_REALTIME (as UTC): "
+			  "is it disciplined?", c->clock_phc, s->realtime_offset_ns);
 }
 
-void
+int
 twr_clock_init(struct twr_app *app)
 {
-	uint64_t tsc, ns;
+	const struct tw_conf *c = app->conf;
+	struct tw_ts_sync *s = &app->clock_sync;
+	uint64_t tsc = 0, ns = 0;
+	int rc;
 
-	clock_sample(&tsc, &ns);
+	memset(s, 0, sizeof(*s));
+	clock_ready = false;
+	app->clock_fd = -1;
+	s->synced_override = c->clock_synchronized == TW_CONF_AUTO ? -1 :
+			     c->clock_synchronized == TW_CONF_ON ? 1 : 0;
+	s->claimed_ns = c->clock_error_ns;
+	switch (c->clock_source) {
+	case TW_CONF_CLOCK_TAI:
+		s->source = TW_TS_SRC_TAI;
+		clock_id = CLOCK_TAI;
+		break;
+	case TW_CONF_CLOCK_PHC:
+		s->source = TW_TS_SRC_PHC;
+		/* Read-only: clock_gettime needs no more, and we never adjust ptp4l's clock. */
+		app->clock_fd = open(c->clock_phc, O_RDONLY | O_CLOEXEC);
+		if (app->clock_fd < 0) {
+			rc = -errno;
+			CLOCK_LOG(ERR, "clock.phc %s: cannot open it: %s", c->clock_phc,
+				  strerror(-rc));
+			return rc;
+		}
+		clock_id = FD_TO_CLOCKID(app->clock_fd);
+		break;
+	default:
+		s->source = TW_TS_SRC_REALTIME;
+		clock_id = CLOCK_REALTIME;
+		break;
+	}
+
+	kernel_read(s);
+	rc = source_sample(app, &tsc, &ns);
+	if (rc != 0) {
+		CLOCK_LOG(ERR, "clock.source %s: cannot read %s: %s%s",
+			  tw_ts_source_str(s->source), source_name(app), strerror(-rc),
+			  s->source == TW_TS_SRC_PHC ? " (not a PTP hardware clock?)" : "");
+		if (app->clock_fd >= 0)
+			close(app->clock_fd);
+		app->clock_fd = -1;
+		return rc;
+	}
 	tw_ts_model_init(&app->model, rte_get_tsc_hz(), tsc, ns);
-	app->model.cur.errest = clock_errest(app);
-	app->clock_synced = tw_ts_errest_synced(app->model.cur.errest);
+	realtime_offset(app);
+	clock_decide(app);
 	app->clock_last_sync_ns = ns;
+	app->clock_last_sync_tsc = tsc;
 	tw_ts_pub_store(app->clock_pub, &app->model.cur);
-	CLOCK_LOG(INFO, "TSC %" PRIu64 " Hz, wall clock %s, error estimate 0x%04x",
-		  rte_get_tsc_hz(), app->clock_synced ? "synchronised" : "NOT synchronised",
-		  app->model.cur.errest);
+	clock_ready = true;
+	clock_log_start(app);
+	return 0;
 }
 
 void
 twr_clock_sync(struct twr_app *app)
 {
-	uint64_t tsc, ns, steps = app->model.steps;
-	bool synced;
+	struct tw_ts_sync *s = &app->clock_sync;
+	const enum tw_ts_sync_why why = app->clock_state.why;
+	const bool was_lost = s->source_lost;
+	const int32_t tai = s->tai_s;
+	uint64_t tsc = 0, ns = 0, steps = app->model.steps;
+	int rc;
 
-	clock_sample(&tsc, &ns);
-	/* Close the offset over one resync interval, so the model tracks without stepping. */
-	tw_ts_model_update(&app->model, tsc, ns,
-			   rte_get_tsc_hz() / 1000 * app->conf->clock_resync_ms);
-	app->model.cur.errest = clock_errest(app);
+	/* No model to feed: the caller should have stopped on twr_clock_init()'s error. */
+	if (!clock_ready)
+		return;
+	kernel_read(s);
+	rc = source_sample(app, &tsc, &ns);
+	s->source_lost = rc != 0;
+	if (rc == 0) {
+		/* Close the offset over one resync interval: the model tracks without stepping. */
+		tw_ts_model_update(&app->model, tsc, ns,
+				   rte_get_tsc_hz() / 1000 * app->conf->clock_resync_ms);
+		realtime_offset(app);
+		app->clock_last_sync_ns = ns;
+		app->clock_last_sync_tsc = tsc;
+	} else if (!was_lost) {
+		CLOCK_LOG(ERR, "cannot read %s: %s: free-running on the TSC, stated unsynchronised",
+			  source_name(app), strerror(-rc));
+	}
+	clock_decide(app);
 	tw_ts_pub_store(app->clock_pub, &app->model.cur);
-	app->clock_last_sync_ns = ns;
+
 	if (app->model.steps != steps)
 		CLOCK_LOG(WARNING, "wall clock stepped (offset %" PRId64 " ns): model reset",
 			  app->model.offset_ns);
-	synced = tw_ts_errest_synced(app->model.cur.errest);
-	if (synced != app->clock_synced)
-		CLOCK_LOG(NOTICE, "wall clock now %s (error estimate 0x%04x)",
-			  synced ? "synchronised" : "NOT synchronised", app->model.cur.errest);
-	app->clock_synced = synced;
+	if (s->tai_s != tai && s->source != TW_TS_SRC_REALTIME)
+		CLOCK_LOG(NOTICE, "kernel TAI offset now %d s (was %d)", s->tai_s, tai);
+	if (app->clock_state.why != why)
+		CLOCK_LOG(NOTICE, "clock now %s (%s), error estimate 0x%04x (%" PRIu64 " ns)",
+			  app->clock_state.synced ? "synchronised" : "NOT synchronised",
+			  tw_ts_sync_why_str(app->clock_state.why), app->clock_state.errest,
+			  app->clock_state.err_ns);
 }
 
 /* Worker rings -> kernel. @return packets moved. */

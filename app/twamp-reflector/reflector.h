@@ -134,6 +134,10 @@ struct twr_app {
 	struct tw_ts_model model;	/* cp only (tel reads for display) */
 	uint64_t clock_last_sync_ns;	/* cp */
 	bool clock_synced;		/* cp */
+	uint64_t clock_last_sync_tsc;	/* cp (tel reads) */
+	struct tw_ts_sync clock_sync;	/* cp: inputs of the Error Estimate (tel reads) */
+	struct tw_ts_sync_state clock_state;	/* cp: what lib/ts made of them (tel reads) */
+	int clock_fd;			/* cp: clock.phc, opened read-only; -1 otherwise */
 	uint64_t start_tsc;
 	/* cp: exception path counters */
 	uint64_t exc_to_kernel;
@@ -158,7 +162,8 @@ int twr_tap_configure_addrs(const struct twr_app *app);
 int twr_worker_main(void *arg);
 
 /* control.c */
-void twr_clock_init(struct twr_app *app);
+/* Refuses (-errno, logged) a clock.phc it cannot open or read: the caller stops. */
+int twr_clock_init(struct twr_app *app);
 void twr_clock_sync(struct twr_app *app);
 void twr_control_loop(struct twr_app *app);
 void twr_stats_print(const struct twr_app *app, FILE *f);

@@ -4,6 +4,7 @@
  * worker), /twamp/ports, /twamp/clock, /twamp/flows. Counters are read without locks while workers write them:
  * each is a naturally aligned 64-bit word, so a read sees an old or a new value, never a torn one.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <rte_cycles.h>
@@ -72,33 +73,71 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* int64 values go through int where they fit the API (22.11 has no int64 dict entry). */
 static int
 clamp_int(int64_t v)
 {
 	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int)v;
 }
 
+static const char *
+ts_format_name(enum tw_conf_ts_format f)
+{
+	return f == TW_CONF_TS_NTP ? "ntp" : f == TW_CONF_TS_PTP ? "ptp" : "auto";
+}
+
+/*
+ * The clock model and its Error Estimate: where the time comes from, how far the model is from
+ * it, whether the packets say synchronised and why. Read racily from the control lcore's state,
+ * field by field (a display, never an input).
+ */
 static int
 tel_clock(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct tw_ts_model *m = &app->model;
+	const struct tw_ts_sync *s = &app->clock_sync;
+	const struct tw_ts_sync_state *st = &app->clock_state;
+	uint64_t hz = rte_get_tsc_hz();
 	char ee[8];
 
 	snprintf(ee, sizeof(ee), "0x%04x", m->cur.errest);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "source", "tsc");
+	rte_tel_data_add_dict_string(d, "source", tw_ts_source_str(s->source));
+	if (s->source == TW_TS_SRC_PHC)
+		rte_tel_data_add_dict_string(d, "device", app->conf->clock_phc);
 	rte_tel_data_add_dict_u64(d, "tsc_hz", m->hz);
-	rte_tel_data_add_dict_int(d, "synchronised", tw_ts_errest_synced(m->cur.errest));
-	rte_tel_data_add_dict_string(d, "error_estimate", ee);
-	rte_tel_data_add_dict_u64(d, "error_estimate_ns", tw_ts_errest_ns(m->cur.errest));
-	/* int64 values go through int where they fit the API (22.11 has no int64 dict entry). */
 	rte_tel_data_add_dict_int(d, "offset_ns", clamp_int(m->offset_ns));
 	rte_tel_data_add_dict_int(d, "drift_ppb", clamp_int(m->drift_ppb));
 	rte_tel_data_add_dict_u64(d, "samples", m->samples);
 	rte_tel_data_add_dict_u64(d, "steps", m->steps);
 	rte_tel_data_add_dict_u64(d, "last_sync_unix_ns", app->clock_last_sync_ns);
-	rte_tel_data_add_dict_string(d, "format",
-				     app->conf->ts_format == TW_CONF_TS_PTP ? "ptp" : "ntp");
+	rte_tel_data_add_dict_u64(d, "last_sync_age_ms",
+				  (rte_get_tsc_cycles() - app->clock_last_sync_tsc) / (hz / 1000));
+	rte_tel_data_add_dict_u64(d, "read_bracket_ns", s->read_ns);
+	rte_tel_data_add_dict_int(d, "source_lost", s->source_lost);
+	/* the S bit and why: kernel, configured, kernel_unsync, phc_not_configured, ... */
+	rte_tel_data_add_dict_int(d, "synchronised", st->synced);
+	rte_tel_data_add_dict_string(d, "sync_reason", tw_ts_sync_why_str(st->why));
+	rte_tel_data_add_dict_int(d, "kernel_unsync", s->kernel_unsync);
+	rte_tel_data_add_dict_u64(d, "kernel_maxerror_us", s->maxerror_us);
+	rte_tel_data_add_dict_u64(d, "kernel_esterror_us", s->esterror_us);
+	/* clock.error_ns as configured; it is the claim only with synchronized: yes */
+	rte_tel_data_add_dict_u64(d, "claimed_error_ns", s->claimed_ns);
+	rte_tel_data_add_dict_int(d, "claim_used", st->why == TW_TS_WHY_CONFIGURED &&
+				  s->claimed_ns != 0 && !s->source_lost);
+	rte_tel_data_add_dict_u64(d, "error_bound_ns", st->err_ns);
+	/* S, Scale, Multiplier as published: each answer adds Z for PTPv2 (RFC 8186 §2.3) */
+	rte_tel_data_add_dict_string(d, "error_estimate", ee);
+	rte_tel_data_add_dict_u64(d, "error_estimate_ns", tw_ts_errest_ns(m->cur.errest));
+	rte_tel_data_add_dict_int(d, "tai_offset_s", s->tai_s);
+	if (s->source == TW_TS_SRC_PHC) {
+		/* a string: 37 s (a missing TAI offset) does not fit the int entry */
+		char off[24];
+
+		snprintf(off, sizeof(off), "%" PRId64, s->realtime_offset_ns);
+		rte_tel_data_add_dict_string(d, "minus_realtime_ns", off);
+	}
+	rte_tel_data_add_dict_string(d, "format", ts_format_name(app->conf->ts_format));
 	return 0;
 }
 
