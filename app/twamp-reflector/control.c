@@ -266,6 +266,10 @@ twr_clock_sync(struct twr_app *app)
 	}
 	clock_decide(app);
 	tw_ts_pub_store(app->clock_pub, &app->model.cur);
+	/* PTPv2 stamps follow the kernel's TAI offset through a leap second, no restart. */
+	app->tai_offset_s = s->tai_s > 0 ? (uint32_t)s->tai_s : 0;
+	/* The NIC clock is mapped through this model: resynchronise it right after. */
+	twr_rx_ts_sync(app);
 
 	if (app->model.steps != steps)
 		CLOCK_LOG(WARNING, "wall clock stepped (offset %" PRId64 " ns): model reset",
@@ -383,6 +387,12 @@ twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum)
 		sum->session_pkts += s->session_pkts;
 		sum->drop_bad_hmac += s->drop_bad_hmac;
 		sum->drop_crypto += s->drop_crypto;
+		sum->rx_ts_hw += s->rx_ts_hw;
+		sum->rx_ts_sw += s->rx_ts_sw;
+		for (int k = 0; k < TWR_T3_KINDS; k++) {
+			sum->t3_lead[k] += s->t3_lead[k];
+			sum->t3_bursts[k] += s->t3_bursts[k];
+		}
 	}
 }
 
@@ -411,6 +421,8 @@ twr_stats_print(const struct twr_app *app, FILE *f)
 		fprintf(f, "  %-24s %" PRIu64 "\n", tw_refl_verdict_name(v), s.verdict[v]);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_bad_hmac", s.drop_bad_hmac);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_crypto", s.drop_crypto);
+	fprintf(f, "  %-24s %" PRIu64 "\n", "rx_timestamp_port", s.rx_ts_hw);
+	fprintf(f, "  %-24s %" PRIu64 "\n", "rx_timestamp_fallback", s.rx_ts_sw);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_multiseg", s.drop_multiseg);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_tx_full", s.drop_tx_full);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_exception_full", s.drop_exc_full);

@@ -338,6 +338,8 @@ cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
 	 * answer's does; with Reflect Octets (32) alone, the octets to reflect must move there.
 	 */
 	s->symmetrical = (req->mode & TW_CONF_MODE_SYMMETRICAL) != 0;
+	/* RFC 8186 §2: with Modes bit 512 negotiated, T2/T3 are PTPv2 (Z = 1), else NTP. */
+	s->ptp = (req->mode & TW_CTRL_MODE_PTP) != 0;
 	if ((req->mode & TW_CONF_MODE_REFLECT_OCTETS) && !s->symmetrical)
 		s->reflect_len = req->padding_reflect;
 	s->owner = conn;
@@ -649,7 +651,8 @@ twr_ctrl_init(struct twr_app *app)
 	if (!c->control_enabled)
 		return 0;
 	tw_ctrl_srv_conf_defaults(sc);
-	sc->modes = c->control_modes;
+	/* RFC 8186: offer PTPv2 timestamps (Modes bit 512) unless configured to NTP only. */
+	sc->modes = c->control_modes | (c->ts_format != TW_CONF_TS_NTP ? TW_CTRL_MODE_PTP : 0);
 	sc->count = c->control_count;
 	sc->max_sessions = c->control_max_sessions_per_conn;
 	sc->max_padding = c->control_max_padding;
@@ -701,7 +704,7 @@ twr_ctrl_init(struct twr_app *app)
 		epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev);
 		ctl.listeners[ctl.nb_listeners++] = fd;
 		CTRL_LOG(INFO, "TWAMP-Control on %s port %u (modes 0x%x)", txt, c->control_port,
-			 c->control_modes | (sc->ike.enable ? 128u : 0));
+			 sc->modes | (sc->ike.enable ? 128u : 0));
 	}
 	return 0;
 }

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <sys/timex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,21 +198,18 @@ workers_bind_port(struct twr_app *app)
 /*
  * PTPv2 timestamps count TAI seconds (IEEE 1588 timescale, RFC 8186 §2.3); the kernel knows
  * TAI - UTC when a time daemon told it (chrony's leapsectz, ptp4l/phc2sys). CLOCK_TAI uses the
- * same offset, so a sender stamping from CLOCK_TAI agrees with us either way.
+ * same offset, so a sender stamping from CLOCK_TAI agrees with us either way. The clock read
+ * it (twr_clock_init) and keeps it current (twr_clock_sync).
  */
 static void
 tai_offset_init(struct twr_app *app)
 {
-	struct timex tx = { 0 };
-
-	if (adjtimex(&tx) >= 0 && tx.tai > 0) {
-		app->tai_offset_s = (uint32_t)tx.tai;
-		MAIN_LOG(INFO, "PTPv2 timestamps: TAI = UTC + %d s (kernel)", tx.tai);
-	} else {
-		app->tai_offset_s = 0;
+	app->tai_offset_s = app->clock_sync.tai_s > 0 ? (uint32_t)app->clock_sync.tai_s : 0;
+	if (app->tai_offset_s != 0)
+		MAIN_LOG(INFO, "PTPv2 timestamps: TAI = UTC + %u s (kernel)", app->tai_offset_s);
+	else
 		MAIN_LOG(NOTICE, "PTPv2 timestamps: the kernel's TAI offset is not set, so they are "
 			 "UTC-based (as CLOCK_TAI is); a time daemon that knows the leap seconds sets it");
-	}
 }
 
 static void
@@ -323,7 +319,8 @@ main(int argc, char **argv)
 	twr.clock_pub = rte_zmalloc("twr_clock", sizeof(*twr.clock_pub), RTE_CACHE_LINE_SIZE);
 	if (twr.clock_pub == NULL)
 		rte_exit(EXIT_FAILURE, "cannot allocate the clock\n");
-	twr_clock_init(&twr);
+	if (twr_clock_init(&twr) < 0)
+		rte_exit(EXIT_FAILURE, "cannot start the clock (clock.source)\n");
 	tai_offset_init(&twr);
 
 	if (match_init(&twr) < 0 || workers_init(&twr) < 0 || twr_sessions_init(&twr) < 0) {

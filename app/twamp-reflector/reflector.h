@@ -62,6 +62,14 @@ struct twr_session {
 	uint64_t last_rx_tsc;
 };
 
+/* Bursts by the kind of T3 their earliest answer carries (worker stats t3_lead). */
+enum twr_t3_kind {
+	TWR_T3_UNAUTH = 0,	/* TWAMP Light and unauthenticated/mixed sessions only */
+	TWR_T3_AUTH,		/* with authenticated answers: T3 read again after the seal */
+	TWR_T3_ENC,		/* with encrypted answers: T3 inside the seal, read before it */
+	TWR_T3_KINDS,
+};
+
 /* Counters a worker writes and nobody else does: one cache line group per worker. */
 struct twr_worker_stats {
 	uint64_t rx_pkts;
@@ -81,6 +89,8 @@ struct twr_worker_stats {
 	uint64_t drop_crypto;		/* the crypto engine refused a job */
 	uint64_t rx_ts_hw;		/* T2 from the port's own receive timestamp */
 	uint64_t rx_ts_sw;		/* ... which this packet lacked: the burst's software T2 */
+	uint64_t t3_lead[TWR_T3_KINDS];	/* TSC cycles from T3 to rte_eth_tx_burst(), summed */
+	uint64_t t3_bursts[TWR_T3_KINDS];	/* bursts measured */
 } __rte_cache_aligned;
 
 struct twr_worker {

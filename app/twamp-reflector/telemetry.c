@@ -35,6 +35,19 @@ add_stats(struct rte_tel_data *d, const struct twr_worker_stats *s)
 	rte_tel_data_add_dict_u64(d, "session_packets", s->session_pkts);
 	rte_tel_data_add_dict_u64(d, "drop_bad_hmac", s->drop_bad_hmac);
 	rte_tel_data_add_dict_u64(d, "drop_crypto", s->drop_crypto);
+	/* T2: from the port's own timestamps, or (lacking one) the burst's software read */
+	rte_tel_data_add_dict_u64(d, "rx_timestamp_port", s->rx_ts_hw);
+	rte_tel_data_add_dict_u64(d, "rx_timestamp_fallback", s->rx_ts_sw);
+	/* T3 to rte_eth_tx_burst(): mean ns per burst, by the kind of T3 the burst carries */
+	for (int k = 0; k < TWR_T3_KINDS; k++) {
+		static const char *const names[TWR_T3_KINDS] = {
+			"t3_to_tx_ns_unauth", "t3_to_tx_ns_auth", "t3_to_tx_ns_enc" };
+
+		/* mean cycles first: the sum of cycles times 1e9 would overflow within seconds */
+		rte_tel_data_add_dict_u64(d, names[k], s->t3_bursts[k] == 0 ? 0 :
+					  s->t3_lead[k] / s->t3_bursts[k] * 1000000000ULL /
+					  rte_get_tsc_hz());
+	}
 }
 
 static int
@@ -195,6 +208,9 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	rte_tel_data_start_dict(d);
 	add_port(d, "data", app->port);
+	rte_tel_data_add_dict_string(d, "data_rx_timestamp", app->rx_ts.what);
+	/* No PMD here reports when an arbitrary packet left (docs/timestamps.rst): T3 is software. */
+	rte_tel_data_add_dict_string(d, "data_tx_timestamp", "software T3 (no NIC TX timestamps)");
 	if (app->tap_port != UINT16_MAX)
 		add_port(d, "exception", app->tap_port);
 	return 0;

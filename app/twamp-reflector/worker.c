@@ -219,12 +219,13 @@ auth_answer(struct twr_worker *w, struct auth_batch *ab, struct rte_mbuf **drop,
  * mode covers only the first block, so T3 is read again after the seal and written last, as
  * close to the wire as in unauthenticated mode.
  */
-static void
+static uint64_t
 auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params *clk,
 	  const struct tw_refl_ts *t3, struct rte_mbuf **out, uint16_t *nb_out,
 	  struct rte_mbuf **drop, uint16_t *nb_drop)
 {
 	struct tw_refl_ts t3_late;
+	uint64_t tsc_late;
 
 	for (uint16_t i = 0; i < ab->n; i++)
 		if (tw_tcrypt_covers_tx_ts(ab->pkt[i].sess))
@@ -234,7 +235,8 @@ auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params
 		if (ab->v[i] == TW_TCRYPT_OK)
 			tw_tcrypt_finish_csum(rte_pktmbuf_mtod(ab->m[i], uint8_t *), &ab->fo[i],
 					      w->refl.csum);
-	stamp_now(clk, rte_rdtsc(), &t3_late);
+	tsc_late = rte_rdtsc();
+	stamp_now(clk, tsc_late, &t3_late);
 	for (uint16_t i = 0; i < ab->n; i++) {
 		struct rte_mbuf *m = ab->m[i];
 		uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
@@ -259,6 +261,7 @@ auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params
 		ab->sess[i]->tx_pkts++;
 		out[(*nb_out)++] = m;
 	}
+	return tsc_late;
 }
 
 int
@@ -341,15 +344,33 @@ twr_worker_main(void *arg)
 			 * the secured modes before the seal that must cover it (RFC 5357 §4.2.1).
 			 */
 			struct tw_refl_ts t3;
+			uint64_t tsc_t3 = rte_rdtsc(), tsc_first = tsc_t3;
+			enum twr_t3_kind kind = TWR_T3_UNAUTH;
 
-			stamp_now(&clk, rte_rdtsc(), &t3);
+			stamp_now(&clk, tsc_t3, &t3);
 			for (uint16_t i = 0; i < nb_out; i++) {
 				tw_refl_stamp_tx(&w->refl, rte_pktmbuf_mtod(out[i], uint8_t *), &res[i],
 						 &t3);
 				w->st.tx_bytes += out[i]->pkt_len;
 			}
 			if (ab.n)
-				auth_seal(w, &ab, &clk, &t3, out, &nb_out, drop, &nb_drop);
+			if (ab.n) {
+				uint16_t nb_unauth = nb_out;
+				uint64_t late = auth_seal(w, &ab, &clk, &t3, out, &nb_out, drop,
+							  &nb_drop);
+
+				/* Encrypted answers carry the burst's T3 sealed in; authenticated
+				 * ones the late T3, and so does the burst if nothing else is in it. */
+				kind = TWR_T3_AUTH;
+				for (uint16_t i = 0; i < ab.n; i++)
+					if (tw_tcrypt_covers_tx_ts(ab.pkt[i].sess))
+						kind = TWR_T3_ENC;
+				if (kind == TWR_T3_AUTH && nb_unauth == 0)
+					tsc_first = late;
+			}
+			/* How far the earliest T3 of the burst is from the hand-over to the NIC. */
+			w->st.t3_lead[kind] += rte_rdtsc() - tsc_first;
+			w->st.t3_bursts[kind]++;
 			sent = rte_eth_tx_burst(w->port, w->queue, out, nb_out);
 			w->st.tx_pkts += sent;
 			if (unlikely(sent < nb_out)) {

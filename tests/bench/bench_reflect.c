@@ -425,6 +425,8 @@ enum step {
 	STEP_STAMP_SW,
 	STEP_STAMP_OFF,
 	STEP_CLOCK,
+	STEP_T2_NIC,
+	STEP_T2_PCAP,
 	STEP_FULL_SW,
 	STEP_FULL_OFF,
 	STEP_MAX
@@ -442,6 +444,8 @@ static const char *const step_names[STEP_MAX] = {
 	[STEP_STAMP_SW] = "T3 stamp, sw csum",
 	[STEP_STAMP_OFF] = "T3 stamp, offload",
 	[STEP_CLOCK] = "T2+T3 clock, per packet",
+	[STEP_T2_NIC] = "T2 from a NIC timestamp",
+	[STEP_T2_PCAP] = "T2 from a pcap timestamp",
 	[STEP_FULL_SW] = "full path sw-csum, minus restore",
 	[STEP_FULL_OFF] = "full path offload, minus restore",
 };
@@ -451,6 +455,7 @@ struct step_data {
 	struct tw_wire_frame *wf;	/* parsed pristine frames */
 	struct tw_flow_key *keys;
 	struct refl_state r;
+	struct tw_ts_pub nic_pub;	/* a NIC clock model as the worker reads it */
 };
 
 static uint64_t
@@ -499,6 +504,27 @@ run_step(struct step_data *d, enum step s)
 					 s == STEP_STAMP_SW ? TW_CSUM_SW : TW_CSUM_OFFLOAD);
 			acc += w[40];
 			break;
+		case STEP_T2_NIC:
+		case STEP_T2_PCAP: {
+			/*
+			 * The worker's rx_stamp() for a port that stamps every packet: the NIC's
+			 * counter through its published model, or a capture's microseconds, into
+			 * both formats. A stand-in counter value varies per packet.
+			 */
+			struct tw_refl_ts t;
+			uint64_t raw = 0x1234567890ULL + i * 977;
+
+			if (s == STEP_T2_NIC) {
+				struct tw_ts_params nic;
+
+				tw_ts_pub_load(&d->nic_pub, &nic);
+				tw_refl_ts_set(&t, tw_ts_params_ns(&nic, raw), 37, nic.errest);
+			} else {
+				tw_refl_ts_set(&t, raw * 1000, 37, d->r.clk.errest);
+			}
+			acc += t.ntp ^ t.ptp;
+			break;
+		}
 		case STEP_CLOCK:
 			if (i % BURST == 0) {
 				struct tw_refl_ts a, b;
@@ -529,6 +555,8 @@ run_steps(unsigned int rounds, uint64_t packets)
 	d.wf = xalloc(sizeof(*d.wf) * d.fr.n);
 	d.keys = xalloc(sizeof(*d.keys) * d.fr.n);
 	refl_init(&d.r, TW_CSUM_SW);
+	memset(&d.nic_pub, 0, sizeof(d.nic_pub));
+	tw_ts_pub_store(&d.nic_pub, &d.r.clk);
 	for (uint32_t i = 0; i < d.fr.n; i++) {
 		const uint8_t *p = d.fr.pristine + (size_t)i * SLOT;
 		struct tw_wire_frame *f = &d.wf[i];
