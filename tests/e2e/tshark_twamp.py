@@ -10,9 +10,9 @@ report.json is the client's --json report of that run (one session). Checks:
     port decoded as TWAMP-Test (-d udp.port==PORT,twamp.test);
   - exactly these TWAMP-Control messages, in this order: Server Greeting, Set-Up-Response,
     Server-Start, Request-TW-Session, Accept-Session, Start-Sessions, Start-Ack, Stop-Sessions;
-    their fields as the client reported and as RFC 5357 wants (Modes offered 255: config/lab.yaml
-    offers every mode, 128 included; Mode 1, Accepts 0, ports, SID, Padding Length, Timeout,
-    Number of Sessions 1);
+    their fields as the client reported and as RFC 5357 wants (Modes offered 767: config/lab.yaml
+    offers every mode, 128 and 512 (PTPv2) included; Mode 1, Accepts 0, ports, SID, Padding
+    Length, Timeout, Number of Sessions 1);
   - as many TWAMP-Test packets each way as the client sent and received; the sender's sequence
     numbers 0..N-1 in order; each reflection carries the reflector's own sequence 0..N-1, the
     Sender Sequence Number it answers, Sender TTL 255 and zero MBZ;
@@ -104,7 +104,7 @@ for m in rows("twamp.control", F):
             errors.append(f"{kind} (frame {m['frame.number']}): {field} = {m[field]!r}, "
                           f"expected {value!r}")
     if kind == "greeting":
-        want("twamp.control.modes", "255")
+        want("twamp.control.modes", "767")
         want("twamp.control.count", str(r["control"]["count"]))
     elif kind == "setup-response":
         want("twamp.control.mode", "1")
