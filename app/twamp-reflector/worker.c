@@ -29,7 +29,7 @@ stamp_now(const struct tw_ts_params *p, uint64_t tsc, struct tw_refl_ts *t)
  */
 static inline const struct tw_refl_ts *
 rx_stamp(struct twr_worker *w, const struct rte_mbuf *m, const struct tw_refl_ts *burst,
-	 struct tw_refl_ts *own)
+	 const struct tw_ts_params *nic, struct tw_refl_ts *own)
 {
 	const struct twr_rx_ts *r = &twr.rx_ts;
 	uint64_t raw, ns;
@@ -41,14 +41,7 @@ rx_stamp(struct twr_worker *w, const struct rte_mbuf *m, const struct tw_refl_ts
 		return burst;
 	}
 	raw = *RTE_MBUF_DYNFIELD(m, r->off, const rte_mbuf_timestamp_t *);
-	if (r->kind == TWR_RX_TS_UNIX_US) {
-		ns = raw * 1000;
-	} else {
-		struct tw_ts_params nic;
-
-		tw_ts_pub_load(r->nic_clock, &nic);
-		ns = tw_ts_params_ns(&nic, raw);
-	}
+	ns = r->kind == TWR_RX_TS_UNIX_US ? raw * 1000 : tw_ts_params_ns(nic, raw);
 	w->st.rx_ts_hw++;
 	tw_refl_ts_set(own, ns, twr.tai_offset_s, burst->errest);
 	return own;
@@ -271,7 +264,7 @@ twr_worker_main(void *arg)
 	const uint64_t tsc_hz = rte_get_tsc_hz();
 	struct rte_mbuf *pkts[TWR_BURST], *out[TWR_BURST], *exc[TWR_BURST], *drop[TWR_BURST];
 	struct tw_refl_out res[TWR_BURST];
-	struct tw_ts_params clk;
+	struct tw_ts_params clk, nic_clk = { 0 };
 	uint64_t loops = 0, now_s = 0;
 
 	now_s = rte_get_tsc_cycles() / tsc_hz;
@@ -301,6 +294,9 @@ twr_worker_main(void *arg)
 		tsc = rte_rdtsc();
 		tw_ts_pub_load(twr.clock_pub, &clk);
 		stamp_now(&clk, tsc, &t2);
+		/* The NIC clock's model, for ports that stamp packets themselves: once per burst. */
+		if (twr.rx_ts.kind == TWR_RX_TS_NIC)
+			tw_ts_pub_load(twr.rx_ts.nic_clock, &nic_clk);
 		w->st.bursts++;
 		w->st.rx_pkts += n;
 
@@ -316,8 +312,8 @@ twr_worker_main(void *arg)
 				drop[nb_drop++] = m;
 				continue;
 			}
-			v = reflect(w, m, rx_stamp(w, m, &t2, &own_t2), now_s, tsc, &res[nb_out],
-				    &ab);
+			v = reflect(w, m, rx_stamp(w, m, &t2, &nic_clk, &own_t2), now_s, tsc,
+				    &res[nb_out], &ab);
 			if (v == TW_V_MAX)
 				continue;	/* authenticated: answered below with its burst */
 			w->st.verdict[v]++;
