@@ -119,6 +119,10 @@ match_init(struct twr_app *app)
 		if (ret < 0)
 			return ret;
 	}
+	/* Reserved for sessions: without one, a packet there is dropped and counted. */
+	for (unsigned int i = 0; c->control_enabled && i < c->nb_control_test_ports; i++)
+		tw_refl_match_add_session_ports(app->match, c->control_test_ports[i].lo,
+						c->control_test_ports[i].hi);
 	if (!c->light_enabled)
 		return 0;
 	for (unsigned int i = 0; i < c->nb_light_addrs; i++) {

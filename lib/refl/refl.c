@@ -18,6 +18,7 @@ static const char *const verdict_names[TW_V_MAX] = {
 	[TW_V_DROP_SHORT] = "drop_short",
 	[TW_V_DROP_BAD_SRC] = "drop_bad_src",
 	[TW_V_DROP_FLOW_FULL] = "drop_flow_full",
+	[TW_V_DROP_NO_SESSION] = "drop_no_session",
 	[TW_V_DROP_NO_ROOM] = "drop_no_room",
 };
 
@@ -80,6 +81,13 @@ tw_refl_match_add_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi)
 {
 	for (uint32_t p = lo; p <= hi; p++)
 		m->ports[p / 64] |= 1ULL << (p % 64);
+}
+
+void
+tw_refl_match_add_session_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi)
+{
+	for (uint32_t p = lo; p <= hi; p++)
+		m->session_ports[p / 64] |= 1ULL << (p % 64);
 }
 
 static inline bool
@@ -238,8 +246,12 @@ tw_refl_light(struct tw_refl_ctx *c, uint8_t *buf, size_t cap, const struct tw_r
 	uint32_t seq;
 	bool ptp;
 
-	if (!p->light || !port_match(c->match, p->f.dst_port))
+	if (!p->light || !port_match(c->match, p->f.dst_port)) {
+		/* A session's port without its session: the kernel has nothing to say to it. */
+		if ((c->match->session_ports[p->f.dst_port / 64] >> (p->f.dst_port % 64)) & 1)
+			return TW_V_DROP_NO_SESSION;
 		return TW_V_EXC_NOT_TEST;
+	}
 	v = tw_refl_check(c, buf, p, rx_flags, TW_WIRE_SENDER_UNAUTH_MIN);
 	if (v != TW_V_REFLECT)
 		return v;

@@ -36,6 +36,7 @@ enum tw_refl_verdict {
 	TW_V_DROP_BAD_SRC,	/* source that must never be answered (multicast, broadcast, ours...) */
 	TW_V_DROP_FLOW_FULL,	/* no room for a new flow */
 	TW_V_DROP_NO_ROOM,	/* the answer does not fit the buffer */
+	TW_V_DROP_NO_SESSION,	/* to a TWAMP-Control test port with no session there */
 	TW_V_MAX
 };
 
@@ -58,6 +59,7 @@ enum { TW_REFL_MAX_ADDRS = 16 };
  */
 struct tw_refl_match {
 	uint64_t ports[65536 / 64];	/* bitmap of TWAMP Light UDP ports */
+	uint64_t session_ports[65536 / 64];	/* control.test_ports: sessions only */
 	uint8_t v4[TW_REFL_MAX_ADDRS][4];
 	uint8_t v6[TW_REFL_MAX_ADDRS][16];
 	uint8_t v4_light[TW_REFL_MAX_ADDRS];
@@ -76,6 +78,12 @@ int tw_refl_match_add(struct tw_refl_match *m, int family, const uint8_t *addr, 
 /* Same as tw_refl_match_add(m, family, addr, true). */
 int tw_refl_match_add_addr(struct tw_refl_match *m, int family, const uint8_t *addr);
 void tw_refl_match_add_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi);
+/*
+ * UDP ports reserved for TWAMP-Control sessions (control.test_ports): a packet to one of them
+ * that is not a session's is dropped (TW_V_DROP_NO_SESSION), not handed to the kernel, so a
+ * flood aimed at the test ports costs one session lookup and a counter.
+ */
+void tw_refl_match_add_session_ports(struct tw_refl_match *m, uint16_t lo, uint16_t hi);
 
 /* Offload information the NIC gave for this packet. */
 enum tw_refl_rx_flags {

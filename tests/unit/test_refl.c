@@ -250,6 +250,7 @@ fix_new(enum tw_wire_csum_mode csum)
 	assert_int_equal(tw_refl_match_add_addr(&x->m, 6, a), 0);
 	tw_refl_match_add_ports(&x->m, 862, 862);
 	tw_refl_match_add_ports(&x->m, 20000, 20099);
+	tw_refl_match_add_session_ports(&x->m, 30000, 30099);
 	x->mem = aligned_alloc(64, tw_flow_mem_size(FLOW_CAP));
 	assert_non_null(x->mem);
 	x->c.match = &x->m;
@@ -441,6 +442,10 @@ static const struct vrow vrows[] = {
 	{ .why = "UDP to port 863", .dport = 863, .want = TW_V_EXC_NOT_TEST },
 	{ .why = "UDP to port 19999", .dport = 19999, .want = TW_V_EXC_NOT_TEST },
 	{ .why = "UDP to port 20100", .dport = 20100, .want = TW_V_EXC_NOT_TEST },
+	{ .why = "session port, no session", .dport = 30050, .want = TW_V_DROP_NO_SESSION },
+	{ .why = "IPv6 session port, no session", .family = 6, .dport = 30099,
+	  .want = TW_V_DROP_NO_SESSION },
+	{ .why = "just past the session ports", .dport = 30100, .want = TW_V_EXC_NOT_TEST },
 	{ .why = "UDP to port 53", .dport = 53, .want = TW_V_EXC_NOT_TEST },
 	{ .why = "UDP to another IPv4 address", .dst = "192.0.2.99", .want = TW_V_EXC_NOT_TEST },
 	{ .why = "UDP to another IPv6 address", .family = 6, .dst = "2001:db8::65",
@@ -897,8 +902,9 @@ test_session_unauth(void **state)
 		assert_memory_equal(p.key.dst, dst, fam == 6 ? 16 : 4);
 		assert_int_equal(p.key.sport, s.sport);
 		assert_int_equal(p.key.dport, 30000);
+		/* Not a Light port but a session port: without the session it is dropped. */
 		assert_int_equal(tw_refl_light(&x->c, b, BUF, &p, 0, &T2, 5, &o),
-				 TW_V_EXC_NOT_TEST);
+				 TW_V_DROP_NO_SESSION);
 		assert_int_equal(tw_refl_session_unauth(&x->c, b, BUF, &p, 0, &seq, 0, false, &T2,
 							&o), TW_V_REFLECT);
 		check_answer(orig, len, b, &s, &o, fam == 4 ? 7 : 8, TW_CSUM_SW);
