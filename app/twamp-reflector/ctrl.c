@@ -25,6 +25,7 @@
 #include "log.h"
 #include "reflector.h"
 #include "tw_ctrl.h"
+#include "tw_ctrl_ratelim.h"
 
 RTE_LOG_REGISTER(tw_logtype_ctrl, twamp.ctrl, INFO);
 
@@ -67,6 +68,7 @@ struct ctrl {
 	unsigned int nb_sessions;	/* accepted, all connections */
 	struct tw_ctrl_srv_conf srv_conf;
 	uint64_t next_conn_id;
+	struct tw_ratelim ratelim;	/* new connections per source */
 	struct twr_ctrl_stats st;
 };
 
@@ -541,6 +543,31 @@ conns_from(const struct tw_ctrl_addr *peer)
 	return n;
 }
 
+/*
+ * A refused connection, for the operator: at most one line a second, with how many were refused
+ * since the last one, so a flood cannot flood the log.
+ */
+static void
+refused_log(const struct sockaddr_storage *ss, const uint64_t *why)
+{
+	static uint64_t last_ns, quiet;
+	struct tw_ctrl_addr a;
+	char txt[INET6_ADDRSTRLEN + 8];
+	uint64_t now = mono_ns();
+
+	if (now - last_ns < TW_TS_NSEC_PER_SEC) {
+		quiet++;
+		return;
+	}
+	sockaddr_to(ss, &a, txt, sizeof(txt));
+	CTRL_LOG(NOTICE, "%s: connection refused: %s (%" PRIu64 " more refused in the last second)",
+		 txt, why == &ctl.st.conns_refused_total ? "control.max_connections" :
+		 why == &ctl.st.conns_refused_source ? "control.max_connections_per_source" :
+		 "control.connection_rate_per_source", quiet);
+	last_ns = now;
+	quiet = 0;
+}
+
 static void
 do_accept(int lfd, uint64_t now)
 {
@@ -553,16 +580,23 @@ do_accept(int lfd, uint64_t now)
 		struct ctrl_conn *conn;
 		struct tw_ctrl_out out;
 		struct tw_ctrl_addr peer;
+		uint64_t *refuse;
 		int fd, one = 1;
 
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		sockaddr_to(&ss, &peer, NULL, 0);
-		if (ctl.nb_conns >= c->control_max_conns ||
-		    conns_from(&peer) >= c->control_max_conns_per_source) {
-			/* Limits: refuse before any work or memory is spent on it. */
+		/* Limits: refuse before any work or memory is spent on it, and say which. */
+		refuse = ctl.nb_conns >= c->control_max_conns ? &ctl.st.conns_refused_total :
+			 conns_from(&peer) >= c->control_max_conns_per_source ?
+				&ctl.st.conns_refused_source :
+			 !tw_ratelim_allow(&ctl.ratelim, peer.family, peer.addr, now) ?
+				&ctl.st.conns_refused_rate : NULL;
+		if (refuse != NULL) {
+			(*refuse)++;
 			ctl.st.conns_refused++;
+			refused_log(&ss, refuse);
 			close(fd);
 			continue;
 		}
@@ -574,6 +608,7 @@ do_accept(int lfd, uint64_t now)
 			if (conn != NULL)
 				rte_free(conn);
 			ctl.st.conns_refused++;
+			ctl.st.conns_refused_memory++;
 			close(fd);
 			continue;
 		}
@@ -592,6 +627,7 @@ do_accept(int lfd, uint64_t now)
 			rte_free(conn);
 			close(fd);
 			ctl.st.conns_refused++;
+			ctl.st.conns_refused_memory++;
 			continue;
 		}
 		conn->out_len = out.len;
@@ -672,6 +708,13 @@ twr_ctrl_init(struct twr_app *app)
 	sc->ops.session_request = cb_session_request;
 	sc->ops.event = cb_event;
 
+	{
+		uint32_t key;
+
+		if (tw_ctrl_getrandom(NULL, (uint8_t *)&key, sizeof(key)) != 0)
+			key = (uint32_t)mono_ns();
+		tw_ratelim_init(&ctl.ratelim, c->control_conn_rate, c->control_conn_burst, key);
+	}
 	ctl.port_used = rte_zmalloc("twr_ports", 65536, 0);
 	ctl.conns = rte_zmalloc("twr_conns", sizeof(*ctl.conns) * c->control_max_conns, 0);
 	ctl.epfd = epoll_create1(EPOLL_CLOEXEC);

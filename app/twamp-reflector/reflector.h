@@ -182,7 +182,11 @@ void twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum);
 /* TWAMP-Control server counters (cp writes, tel reads). */
 struct twr_ctrl_stats {
 	uint64_t conns_accepted;
-	uint64_t conns_refused;		/* connection limits, memory */
+	uint64_t conns_refused;		/* all of the four below */
+	uint64_t conns_refused_total;	/* control.max_connections */
+	uint64_t conns_refused_source;	/* control.max_connections_per_source */
+	uint64_t conns_refused_rate;	/* control.connection_rate_per_source */
+	uint64_t conns_refused_memory;	/* allocation failed */
 	uint64_t closed[TW_CTRL_CLOSE_MAX];	/* by reason */
 	uint64_t refused[TW_CTRL_REFUSE_MAX];	/* Accept != 0 by reason (closed connections) */
 	uint64_t unknown_keyid;

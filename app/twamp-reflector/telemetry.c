@@ -243,6 +243,10 @@ tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sessions_in_data_plane", app->nb_sessions);
 	rte_tel_data_add_dict_u64(d, "connections_accepted", st.conns_accepted);
 	rte_tel_data_add_dict_u64(d, "connections_refused", st.conns_refused);
+	rte_tel_data_add_dict_u64(d, "connections_refused_max_total", st.conns_refused_total);
+	rte_tel_data_add_dict_u64(d, "connections_refused_max_per_source", st.conns_refused_source);
+	rte_tel_data_add_dict_u64(d, "connections_refused_rate", st.conns_refused_rate);
+	rte_tel_data_add_dict_u64(d, "connections_refused_memory", st.conns_refused_memory);
 	rte_tel_data_add_dict_u64(d, "sessions_accepted", st.sessions_accepted);
 	rte_tel_data_add_dict_u64(d, "sessions_started", st.sessions_started);
 	rte_tel_data_add_dict_u64(d, "sessions_removed", st.sessions_removed);

@@ -113,6 +113,8 @@ tw_conf_defaults(struct tw_conf *c)
 	c->nb_control_test_ports = 1;
 	c->control_max_conns = 64;
 	c->control_max_conns_per_source = 8;
+	c->control_conn_rate = 20;
+	c->control_conn_burst = 40;
 	c->control_max_sessions = 1024;
 	c->control_max_sessions_per_conn = 64;
 	c->control_handshake_timeout_s = 10;
@@ -1033,6 +1035,10 @@ static const struct key control_keys[] = {
 	{ "max_connections", key_uint, FIELD(control_max_conns), 1, 65536, NULL, NULL },
 	{ "max_connections_per_source", key_uint, FIELD(control_max_conns_per_source), 1, 65536,
 	  NULL, NULL },
+	{ "connection_rate_per_source", key_uint, FIELD(control_conn_rate), 0, 100000, NULL,
+	  NULL },
+	{ "connection_burst_per_source", key_uint, FIELD(control_conn_burst), 1, 100000, NULL,
+	  NULL },
 	{ "max_sessions", key_uint, FIELD(control_max_sessions), 1, 1u << 20, NULL, NULL },
 	{ "max_sessions_per_connection", key_uint, FIELD(control_max_sessions_per_conn), 1, 65536,
 	  NULL, NULL },

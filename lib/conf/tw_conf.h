@@ -145,6 +145,8 @@ struct tw_conf {
 	unsigned int nb_control_test_ports;	/* default 20100-20199 */
 	uint32_t control_max_conns;		/* default 64 */
 	uint32_t control_max_conns_per_source;	/* default 8 */
+	uint32_t control_conn_rate;		/* new connections/s per source, default 20; 0 off */
+	uint32_t control_conn_burst;		/* ... at most this many at once, default 40 */
 	uint32_t control_max_sessions;		/* total, default 1024 */
 	uint32_t control_max_sessions_per_conn;	/* default 64 */
 	uint32_t control_handshake_timeout_s;	/* per step, default 10 */

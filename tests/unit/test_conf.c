@@ -27,7 +27,7 @@
 enum {
 	LIST_LEN = 8448,		/* 32 eal args of 255 bytes, with commas */
 	LINE_MAX_LEN = LIST_LEN + 32,
-	NB_FIELDS = 46,
+	NB_FIELDS = 48,
 };
 
 /* Long inputs, spelled out so the boundary is visible in the row. */
@@ -87,6 +87,8 @@ static const char defaults[] =
 	"control.test_ports=[20100-20199]\n"
 	"control.max_connections=64\n"
 	"control.max_connections_per_source=8\n"
+	"control.connection_rate_per_source=20\n"
+	"control.connection_burst_per_source=40\n"
 	"control.max_sessions=1024\n"
 	"control.max_sessions_per_connection=64\n"
 	"control.handshake_timeout=10\n"
@@ -810,6 +812,10 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 	snprintf(out[n++], LINE_MAX_LEN, "control.max_connections=%u", c->control_max_conns);
 	snprintf(out[n++], LINE_MAX_LEN, "control.max_connections_per_source=%u",
 		 c->control_max_conns_per_source);
+	snprintf(out[n++], LINE_MAX_LEN, "control.connection_rate_per_source=%u",
+		 c->control_conn_rate);
+	snprintf(out[n++], LINE_MAX_LEN, "control.connection_burst_per_source=%u",
+		 c->control_conn_burst);
 	snprintf(out[n++], LINE_MAX_LEN, "control.max_sessions=%u", c->control_max_sessions);
 	snprintf(out[n++], LINE_MAX_LEN, "control.max_sessions_per_connection=%u",
 		 c->control_max_sessions_per_conn);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "tw_ctrl.h"
+#include "tw_ctrl_ratelim.h"
 
 #include "ctrl_vectors/ctrl_vectors.h"
 
@@ -3119,11 +3120,63 @@ test_ptp_conf(void **state)
 	assert_null(tw_ctrl_cli_new(&cc, &e));
 }
 
+/*
+ * Per-source rate limit of new control connections: a burst, then one per 1/rate; sources
+ * apart; an exact-rate client never refused; thousands of sources cost no memory and each
+ * newcomer starts with a full bucket; rate 0 is no limit.
+ */
+static void
+test_ratelim(void **state)
+{
+	static struct tw_ratelim r;	/* ~14 KiB */
+	const uint64_t ms = 1000000;
+	uint8_t a[16] = { 198, 18, 0, 2 }, b[16] = { 198, 18, 0, 3 }, v6[16] = { 0x20, 0x01 };
+	uint64_t t = 5 * ms;
+	int ok;
+
+	(void)state;
+	tw_ratelim_init(&r, 10, 3, 0x1234);
+	/* The burst, then refused until a token has grown (100 ms at 10/s). */
+	for (int i = 0; i < 3; i++)
+		assert_true(tw_ratelim_allow(&r, 4, a, t));
+	assert_false(tw_ratelim_allow(&r, 4, a, t));
+	assert_false(tw_ratelim_allow(&r, 4, a, t + 99 * ms));	/* 0.99 token */
+	assert_true(tw_ratelim_allow(&r, 4, a, t + 100 * ms));	/* refusals cost nothing */
+	assert_false(tw_ratelim_allow(&r, 4, a, t + 100 * ms));
+	assert_false(tw_ratelim_allow(&r, 4, a, t + 150 * ms));
+	assert_true(tw_ratelim_allow(&r, 4, a, t + 200 * ms));
+	/* Another source, and the same octets as IPv6, have their own buckets. */
+	assert_true(tw_ratelim_allow(&r, 4, b, t + 200 * ms));
+	assert_true(tw_ratelim_allow(&r, 6, a, t + 200 * ms));
+	assert_true(tw_ratelim_allow(&r, 6, v6, t + 200 * ms));
+	/* A client at exactly the rate is never refused, over a long time (no lost fractions). */
+	t += 10000 * ms;
+	for (int i = 0; i < 1000; i++)
+		assert_true(tw_ratelim_allow(&r, 4, b, t + (uint64_t)i * 100 * ms));
+	/* Twice the rate: about half refused once the burst is gone. */
+	t += 1000000 * ms;
+	ok = 0;
+	for (int i = 0; i < 1000; i++)
+		ok += tw_ratelim_allow(&r, 4, a, t + (uint64_t)i * 50 * ms);
+	assert_in_range(ok, 500, 504);
+	/* Many sources: every newcomer starts full; the table never grows. */
+	for (uint32_t i = 0; i < 5000; i++) {
+		uint8_t x[16] = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+
+		assert_true(tw_ratelim_allow(&r, 4, x, t + 60000 * ms + i));
+	}
+	/* No limit. */
+	tw_ratelim_init(&r, 0, 0, 0);
+	for (int i = 0; i < 10000; i++)
+		assert_true(tw_ratelim_allow(&r, 4, a, t));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pbkdf2_rfc6070),
+		cmocka_unit_test(test_ratelim),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_stream_vectors),
 		cmocka_unit_test(test_test_keys),
