@@ -3,14 +3,51 @@
  * Test keys of an authenticated or encrypted session (RFC 4656 §4.1.2 via RFC 5357 §4.1.2),
  * computed once on the control lcore when the session is accepted: the workers only ever see the
  * expanded key schedules and HMAC states.
+ *
+ * They live in one pool of control.max_sessions slots, allocated at start on pages of their own
+ * (tw_secmem_alloc: left out of core dumps, locked in RAM where allowed), taken and given back
+ * on the control lcore only (accept; the session table's RCU reclaim), wiped when given back.
+ * One mapping for all, not one per session: 100,000 sessions must not mean 100,000 mappings.
  */
 #include <errno.h>
 
-#include <rte_malloc.h>
-
 #include "log.h"
 #include "reflector.h"
+#include "tw_ctrl_crypto.h"
 #include "tw_tcrypt.h"
+
+static struct {
+	struct tw_tcrypt_sess *slots;
+	uint32_t *free;			/* stack of free slot indices */
+	uint32_t nb_free;
+	uint32_t cap;
+} pool;
+
+int
+twr_session_keys_init(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+
+	if (!c->control_enabled)
+		return 0;
+	pool.cap = c->control_max_sessions;
+	pool.slots = tw_secmem_alloc(sizeof(*pool.slots) * pool.cap);
+	pool.free = calloc(pool.cap, sizeof(*pool.free));
+	if (pool.slots == NULL || pool.free == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < pool.cap; i++)
+		pool.free[i] = pool.cap - 1 - i;
+	pool.nb_free = pool.cap;
+	return 0;
+}
+
+void
+twr_session_keys_fini(void)
+{
+	tw_secmem_free(pool.slots, sizeof(*pool.slots) * pool.cap);	/* wipes */
+	free(pool.free);
+	memset(&pool, 0, sizeof(pool));
+}
 
 int
 twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctrl_srv *srv)
@@ -20,23 +57,33 @@ twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctr
 	int ret;
 
 	(void)app;
+	if (pool.nb_free == 0)
+		return -ENOSPC;
 	ret = tw_ctrl_srv_keys(srv, &keys);
 	if (ret < 0)
 		return ret;
-	ts = rte_zmalloc("twr_test_keys", sizeof(*ts), RTE_CACHE_LINE_SIZE);
-	if (ts == NULL) {
-		tw_ctrl_wipe(&keys, sizeof(keys));
-		return -ENOMEM;
-	}
+	ts = &pool.slots[pool.free[--pool.nb_free]];
 	ret = tw_tcrypt_session_init(NULL, ts, s->mode == TWR_SESS_ENC ? TW_TCRYPT_MODE_ENC :
 				     TW_TCRYPT_MODE_AUTH, 0, keys.aes, keys.hmac, s->sid);
 	tw_ctrl_wipe(&keys, sizeof(keys));
 	if (ret < 0) {
-		tw_tcrypt_session_wipe(ts);
-		rte_free(ts);
+		twr_session_keys_free(ts);
 		return ret;
 	}
 	s->crypto = ts;
 	s->crypto_len = sizeof(*ts);
 	return 0;
+}
+
+void
+twr_session_keys_free(void *crypto)
+{
+	struct tw_tcrypt_sess *ts = crypto;
+
+	if (ts == NULL || ts < pool.slots || ts >= pool.slots + pool.cap)
+		return;
+	/* Test keys are gone with the session (design.md: keys wiped on session end). */
+	tw_tcrypt_session_wipe(ts);
+	tw_ctrl_wipe(ts, sizeof(*ts));
+	pool.free[pool.nb_free++] = (uint32_t)(ts - pool.slots);
 }

@@ -863,6 +863,15 @@ twr_ctrl_close(struct twr_app *app)
 	ctl.port_used = NULL;
 }
 
+size_t
+twr_ctrl_conn_bytes(const struct tw_conf *c)
+{
+	/* A connection: its state, its reply buffer, its session slots (lib/ctrl's own state is
+	 * allocated by tw_ctrl_srv_new on top). */
+	return sizeof(struct ctrl_conn) + sizeof(struct twr_session *) *
+					       c->control_max_sessions_per_conn;
+}
+
 void
 twr_ctrl_stats_get(struct twr_ctrl_stats *st, unsigned int *conns, unsigned int *sessions)
 {

@@ -28,6 +28,7 @@
 
 #include "ike.h"
 #include "log.h"
+#include "tw_ctrl_crypto.h"
 #include "tw_ike_kpc.h"
 #include "tw_ike_static.h"
 #include "tw_ts.h"
@@ -74,6 +75,8 @@ twr_ike_init(const struct tw_conf *c, int epfd, uint64_t ev_tag, twr_ike_done_fn
 	ike.done = done;
 	ike.done_arg = done_arg;
 	memset(&ike.stats, 0, sizeof(ike.stats));
+	/* Partial answers from the daemon (secrets) pass through ike.kpc: not in core dumps. */
+	tw_secmem_mark(&ike.kpc, sizeof(ike.kpc));
 	tw_ike_kpc_init(&ike.kpc);
 	switch (ike.kind) {
 	case TW_CONF_IKE_STATIC:

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 
 #include "log.h"
 #include "reflector.h"
+#include "tw_ctrl_crypto.h"
 
 RTE_LOG_REGISTER(tw_logtype_main, twamp.main, INFO);
 RTE_LOG_REGISTER(tw_logtype_clock, twamp.clock, INFO);
@@ -134,6 +136,40 @@ match_init(struct twr_app *app)
 	for (unsigned int i = 0; i < c->nb_light_ports; i++)
 		tw_refl_match_add_ports(app->match, c->light_ports[i].lo, c->light_ports[i].hi);
 	return 0;
+}
+
+void
+twr_memory_get(const struct twr_app *app, struct twr_memory *m)
+{
+	const struct tw_conf *c = app->conf;
+
+	memset(m, 0, sizeof(*m));
+	if (app->pool != NULL) {
+		m->mbufs = app->pool->size;
+		m->mbuf_bytes = (uint64_t)app->pool->size *
+				(app->pool->elt_size + app->pool->header_size + app->pool->trailer_size);
+		m->mbufs_in_use = rte_mempool_in_use_count(app->pool);
+	}
+	m->flow_table_bytes = c->light_enabled ? tw_flow_mem_size(c->max_flows) : 0;
+	m->sessions_max = c->control_enabled ? c->control_max_sessions : 0;
+	m->session_bytes = sizeof(struct twr_session) + sizeof(struct tw_tcrypt_sess);
+	m->control_conns_max = c->control_enabled ? c->control_max_conns : 0;
+	m->control_conn_bytes = c->control_enabled ? twr_ctrl_conn_bytes(c) : 0;
+}
+
+/* Every pool is sized from the configuration, once: say how much at start. */
+static void
+memory_log(const struct twr_app *app)
+{
+	struct twr_memory m;
+
+	twr_memory_get(app, &m);
+	MAIN_LOG(INFO, "memory: %" PRIu64 " mbufs (%.1f MiB, port.mbufs); flow tables %u x %.1f "
+		 "MiB (light.max_flows); up to %" PRIu64 " sessions x %" PRIu64 " B "
+		 "(control.max_sessions) and %" PRIu64 " connections x %.1f KiB "
+		 "(control.max_connections)", m.mbufs, m.mbuf_bytes / 1048576.0, app->nb_workers,
+		 m.flow_table_bytes / 1048576.0, m.sessions_max, m.session_bytes,
+		 m.control_conns_max, m.control_conn_bytes / 1024.0);
 }
 
 static int
@@ -279,6 +315,9 @@ main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
+	/* The configuration holds the shared secrets (control.keys, the keystore's): keep the
+	 * pages they are on out of core dumps. */
+	tw_secmem_mark(&conf, sizeof(conf));
 	ret = tw_conf_load(cfg, &conf, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -327,13 +366,15 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "cannot start the clock (clock.source)\n");
 	tai_offset_init(&twr);
 
-	if (match_init(&twr) < 0 || workers_init(&twr) < 0 || twr_sessions_init(&twr) < 0) {
+	if (match_init(&twr) < 0 || workers_init(&twr) < 0 || twr_sessions_init(&twr) < 0 ||
+	    twr_session_keys_init(&twr) < 0) {
 		MAIN_LOG(ERR, "initialisation failed");
 		goto out_workers;
 	}
 	if (twr_ports_init(&twr) < 0)
 		goto out_ports;
 	workers_bind_port(&twr);
+	memory_log(&twr);
 	if (twr_ctrl_init(&twr) < 0) {
 		MAIN_LOG(ERR, "cannot start the TWAMP-Control server");
 		goto out_ctrl;
@@ -364,6 +405,7 @@ out_ports:
 	twr_ports_close(&twr);
 out_workers:
 	twr_sessions_free(&twr);
+	twr_session_keys_fini();
 	workers_free(&twr);
 	rte_free(twr.match);
 	rte_free(twr.clock_pub);

@@ -205,9 +205,24 @@ int twr_ctrl_init(struct twr_app *app);
 void twr_ctrl_poll(struct twr_app *app, bool housekeep);
 void twr_ctrl_close(struct twr_app *app);
 void twr_ctrl_stats_get(struct twr_ctrl_stats *st, unsigned int *conns, unsigned int *sessions);
+size_t twr_ctrl_conn_bytes(const struct tw_conf *c);
+/* main.c: what memory the configuration sizes (logged at start, /twamp/memory) */
+struct twr_memory {
+	uint64_t mbufs, mbuf_bytes;		/* the pool: count and bytes */
+	uint64_t mbufs_in_use;
+	uint64_t flow_table_bytes;		/* per worker */
+	uint64_t sessions_max;
+	uint64_t session_bytes;			/* each, with its test keys */
+	uint64_t control_conns_max;
+	uint64_t control_conn_bytes;		/* each */
+};
+void twr_memory_get(const struct twr_app *app, struct twr_memory *m);
 
 /* crypt.c: per-session test keys for the authenticated and encrypted modes */
 int twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctrl_srv *srv);
+int twr_session_keys_init(struct twr_app *app);
+void twr_session_keys_free(void *crypto);
+void twr_session_keys_fini(void);
 
 /* session.c */
 int twr_sessions_init(struct twr_app *app);

@@ -23,11 +23,7 @@ session_free(void *p, void *key_data)
 	(void)p;
 	if (s == NULL)
 		return;
-	if (s->crypto != NULL) {
-		/* Test keys are gone with the session (design.md: keys wiped on session end). */
-		explicit_bzero(s->crypto, s->crypto_len);
-		rte_free(s->crypto);
-	}
+	twr_session_keys_free(s->crypto);	/* wiped, back to the pool */
 	explicit_bzero(s, sizeof(*s));
 	rte_free(s);
 }

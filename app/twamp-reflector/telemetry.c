@@ -281,6 +281,25 @@ tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Memory the configuration sized, and how much of the mbuf pool is in use right now. */
+static int
+tel_memory(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct twr_memory m;
+
+	twr_memory_get(app, &m);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "mbufs", m.mbufs);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", m.mbufs_in_use);
+	rte_tel_data_add_dict_u64(d, "mbuf_pool_bytes", m.mbuf_bytes);
+	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_worker", m.flow_table_bytes);
+	rte_tel_data_add_dict_u64(d, "sessions_max", m.sessions_max);
+	rte_tel_data_add_dict_u64(d, "session_bytes", m.session_bytes);
+	rte_tel_data_add_dict_u64(d, "control_connections_max", m.control_conns_max);
+	rte_tel_data_add_dict_u64(d, "control_connection_bytes", m.control_conn_bytes);
+	return 0;
+}
+
 int
 twr_telemetry_init(struct twr_app *a)
 {
@@ -295,6 +314,8 @@ twr_telemetry_init(struct twr_app *a)
 				   "Data and exception port counters as the PMDs report them");
 	rte_telemetry_register_cmd("/twamp/control", tel_control,
 				   "TWAMP-Control: connections, sessions, refusals and closes by reason");
+	rte_telemetry_register_cmd("/twamp/memory", tel_memory,
+				   "Memory sized by the configuration; mbufs in use");
 	rte_telemetry_register_cmd("/twamp/flows", tel_flows,
 				   "TWAMP Light flow tables: capacity, entries, refusals");
 	return 0;

@@ -108,7 +108,8 @@ tw_ctrl_cli_new(const struct tw_ctrl_cli_conf *conf, void *arg)
 		errno = EINVAL;
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
+	/* The secret and the session keys live in here: pages of their own, never dumped. */
+	c = tw_secmem_alloc(sizeof(*c));
 	if (c == NULL)
 		goto nomem;
 	c->pend_cap = conf->max_sessions + PEND_EXTRA;
@@ -123,7 +124,7 @@ tw_ctrl_cli_new(const struct tw_ctrl_cli_conf *conf, void *arg)
 		free(c->sess);
 		free(c->pend);
 		free(c->sids);
-		free(c);
+		tw_secmem_free(c, sizeof(*c));
 		goto nomem;
 	}
 	c->conf = *conf;
@@ -152,8 +153,7 @@ tw_ctrl_cli_free(struct tw_ctrl_cli *c)
 	free(c->sess);
 	free(c->pend);
 	free(c->sids);
-	tw_ctrl_wipe(c, sizeof(*c));		/* the secret copy among the rest */
-	free(c);
+	tw_secmem_free(c, sizeof(*c));		/* wipes the secret copy among the rest */
 }
 
 static void

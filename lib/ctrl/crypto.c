@@ -4,6 +4,8 @@
  * EVP_MAC for HMAC, PKCS5_PBKDF2_HMAC.
  */
 #include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/random.h>
@@ -27,6 +29,57 @@ bool
 tw_ctrl_mem_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+static size_t
+page_round(size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + pg - 1) / pg * pg;
+}
+
+void *
+tw_secmem_alloc(size_t len)
+{
+	size_t sz = page_round(len ? len : 1);
+	void *p;
+
+	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, sz, MADV_DONTDUMP) != 0) {
+		int e = errno;
+
+		munmap(p, sz);
+		errno = e;
+		return NULL;
+	}
+	(void)mlock(p, sz);	/* RLIMIT_MEMLOCK may say no: dump exclusion is what matters */
+	return p;
+}
+
+void
+tw_secmem_free(void *p, size_t len)
+{
+	size_t sz = page_round(len ? len : 1);
+
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, sz);
+	munlock(p, sz);
+	munmap(p, sz);
+}
+
+int
+tw_secmem_mark(void *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)p / pg * pg, hi = ((uintptr_t)p + len + pg - 1) / pg * pg;
+
+	if (p == NULL || len == 0)
+		return -EINVAL;
+	return madvise((void *)lo, hi - lo, MADV_DONTDUMP) == 0 ? 0 : -errno;
 }
 
 int

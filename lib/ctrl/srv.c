@@ -111,7 +111,8 @@ tw_ctrl_srv_new(const struct tw_ctrl_srv_conf *conf, const struct tw_ctrl_addr *
 		errno = EINVAL;
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s));
+	/* The connection's keys live in here: pages of their own, never in a core dump. */
+	s = tw_secmem_alloc(sizeof(*s));
 	if (s == NULL)
 		goto nomem;
 	s->slots = calloc(conf->max_sessions, sizeof(*s->slots));
@@ -124,7 +125,7 @@ tw_ctrl_srv_new(const struct tw_ctrl_srv_conf *conf, const struct tw_ctrl_addr *
 	if (s->slots == NULL || s->sids == NULL || conn_init(&s->c, cap) != 0) {
 		free(s->slots);
 		free(s->sids);
-		free(s);
+		tw_secmem_free(s, sizeof(*s));
 		goto nomem;
 	}
 	s->conf = *conf;
@@ -147,9 +148,8 @@ tw_ctrl_srv_free(struct tw_ctrl_srv *s)
 	conn_fini(&s->c);
 	free(s->slots);
 	free(s->sids);
-	/* Challenge, Token and Client-IV are secrets of a sort too. */
-	tw_ctrl_wipe(s, sizeof(*s));
-	free(s);
+	/* Challenge, Token and Client-IV are secrets of a sort too: all wiped here. */
+	tw_secmem_free(s, sizeof(*s));
 }
 
 size_t

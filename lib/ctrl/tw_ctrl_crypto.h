@@ -85,6 +85,20 @@ void tw_ctrl_wipe(void *p, size_t n);
 bool tw_ctrl_mem_equal(const void *a, const void *b, size_t n);
 
 /*
+ * Memory for key material: its own anonymous pages, left out of core dumps
+ * (madvise(MADV_DONTDUMP)) and locked in RAM where the process may (mlock: best effort, so
+ * keys are not written to swap). Zeroed. Free with tw_secmem_free(), which wipes first.
+ * @return the memory, or NULL (errno set).
+ */
+void *tw_secmem_alloc(size_t len);
+void tw_secmem_free(void *p, size_t len);
+/*
+ * Leave the pages holding [p, p + len) out of core dumps, for key material that lives in
+ * memory allocated otherwise (a static configuration). @return 0 or -errno.
+ */
+int tw_secmem_mark(void *p, size_t len);
+
+/*
  * One direction of an encrypted control stream (RFC 4656 §3.2, §3.4):
  *  - AES-128-CBC with the AES Session-key, started at the sender's IV (Client-IV for the client's
  *    direction, Server-IV for the server's) and chained across messages: the IV of each message

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "tw_bytes.h"
+#include "tw_ctrl_crypto.h"
 #include "tw_ike_static.h"
 
 struct tw_ike_static {
@@ -91,7 +92,8 @@ tw_ike_static_load(const char *path, char *err, size_t errlen)
 			 path, (unsigned int)(st.st_mode & 0777));
 		goto fail;
 	}
-	t = calloc(1, sizeof(*t));
+	/* The derived secrets live in here: pages of their own, never in a core dump. */
+	t = tw_secmem_alloc(sizeof(*t));
 	f = fdopen(fd, "r");
 	if (t == NULL || f == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -170,6 +172,5 @@ tw_ike_static_free(struct tw_ike_static *t)
 {
 	if (t == NULL)
 		return;
-	OPENSSL_cleanse(t, sizeof(*t));
-	free(t);
+	tw_secmem_free(t, sizeof(*t));	/* wipes */
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "tw_ctrl.h"
+#include "tw_ctrl_crypto.h"
 #include "tw_ctrl_ratelim.h"
 
 #include "ctrl_vectors/ctrl_vectors.h"
@@ -3171,12 +3172,61 @@ test_ratelim(void **state)
 		assert_true(tw_ratelim_allow(&r, 4, a, t));
 }
 
+/* VmFlags of the /proc/self/smaps mapping holding p contain "dd" (MADV_DONTDUMP). */
+static bool
+not_dumped(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	uintptr_t a = (uintptr_t)p, lo, hi;
+	bool in = false, dd = false, found = false;
+	char line[512];
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			found = true;
+			dd = strstr(line, " dd") != NULL;
+		}
+	}
+	fclose(f);
+	return found && dd;
+}
+
+/* Key material memory: out of core dumps, zeroed, wiped and unmapped on free. */
+static void
+test_secmem(void **state)
+{
+	static uint8_t conf_like[3 * 4096];
+	uint8_t *k = tw_secmem_alloc(5000);
+
+	(void)state;
+	assert_non_null(k);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(k[i], 0);
+	memset(k, 0xa5, 5000);
+	assert_true(not_dumped(k));
+	assert_true(not_dumped(k + 4999));
+	tw_secmem_free(k, 5000);
+	assert_false(not_dumped(k));		/* gone */
+	/* Memory allocated otherwise (a static configuration): its pages are marked. */
+	assert_false(not_dumped(conf_like + 4096));
+	assert_int_equal(tw_secmem_mark(conf_like + 4096, 10), 0);
+	assert_true(not_dumped(conf_like + 4096));
+	assert_int_equal(tw_secmem_mark(NULL, 10), -EINVAL);
+	tw_secmem_free(NULL, 10);		/* a no-op */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pbkdf2_rfc6070),
 		cmocka_unit_test(test_ratelim),
+		cmocka_unit_test(test_secmem),
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_stream_vectors),
 		cmocka_unit_test(test_test_keys),
