@@ -238,6 +238,17 @@ twr_clock_init(struct twr_app *app)
 }
 
 void
+twr_clock_reload(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+	struct tw_ts_sync *s = &app->clock_sync;
+
+	s->synced_override = c->clock_synchronized == TW_CONF_AUTO ? -1 :
+			     c->clock_synchronized == TW_CONF_ON ? 1 : 0;
+	s->claimed_ns = c->clock_error_ns;
+}
+
+void
 twr_clock_sync(struct twr_app *app)
 {
 	struct tw_ts_sync *s = &app->clock_sync;
@@ -356,8 +367,13 @@ twr_control_loop(struct twr_app *app)
 		}
 		/* TWAMP-Control: sockets every turn, deadlines and session expiry ten times a second. */
 		twr_ctrl_poll(app, hk);
-		if (hk)
+		if (unlikely(app->reload))
+			twr_reload(app);
+		if (hk) {
 			next_housekeep = now + housekeep;
+			/* Links: the data port flapping, the exception interface set down and up. */
+			twr_ports_watch(app);
+		}
 		/* Idle: yield the core (it may be shared with the kernel's own work). */
 		if (moved == 0)
 			usleep(50);

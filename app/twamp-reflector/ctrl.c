@@ -863,6 +863,26 @@ twr_ctrl_close(struct twr_app *app)
 	ctl.port_used = NULL;
 }
 
+void
+twr_ctrl_reload(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+	struct tw_ctrl_srv_conf *sc = &ctl.srv_conf;
+
+	if (!c->control_enabled)
+		return;
+	/* New connections get these; the running ones keep what they started with. */
+	sc->max_padding = c->control_max_padding;
+	sc->step_timeout_ns = (uint64_t)c->control_handshake_timeout_s * TW_TS_NSEC_PER_SEC;
+	sc->refwait_ns = (uint64_t)c->control_refwait_s * TW_TS_NSEC_PER_SEC;
+	sc->servwait_ns = (uint64_t)c->control_refwait_s * TW_TS_NSEC_PER_SEC;
+	ctl.ratelim.rate = c->control_conn_rate;
+	ctl.ratelim.burst = c->control_conn_burst;
+	/* KeyIDs are looked up in c->keys at each Set-Up-Response: nothing to copy. The static IKE
+	 * SAs are read again (the file may have changed even if its name did not). */
+	twr_ike_reload(c);
+}
+
 size_t
 twr_ctrl_conn_bytes(const struct tw_conf *c)
 {

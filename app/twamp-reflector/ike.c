@@ -108,6 +108,29 @@ twr_ike_init(const struct tw_conf *c, int epfd, uint64_t ev_tag, twr_ike_done_fn
 	}
 }
 
+void
+twr_ike_reload(const struct tw_conf *c)
+{
+	struct tw_ike_static *t;
+	char err[600];
+
+	if (ike.kind == TW_CONF_IKE_DAEMON) {
+		ike.timeout_ns = (uint64_t)c->ike_timeout_ms * 1000000;
+		return;
+	}
+	if (ike.kind != TW_CONF_IKE_STATIC)
+		return;
+	t = tw_ike_static_load(c->ike_static_keys, err, sizeof(err));
+	if (t == NULL) {
+		IKE_LOG(ERR, "reload: %s: keeping the %u SA(s) loaded before", err,
+			tw_ike_static_count(ike.st));
+		return;
+	}
+	tw_ike_static_free(ike.st);	/* wipes the old derived secrets */
+	ike.st = t;
+	IKE_LOG(NOTICE, "reload: %u IKE SA(s) from %s", tw_ike_static_count(t), c->ike_static_keys);
+}
+
 static void
 kpc_done(void *arg, uint64_t tag, int status, const struct tw_ike_kp_response *r)
 {

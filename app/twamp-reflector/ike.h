@@ -53,5 +53,8 @@ void twr_ike_service(uint64_t now, bool housekeep);
 const char *twr_ike_provider_name(void);
 void twr_ike_stats_get(struct twr_ike_stats *st);
 void twr_ike_close(void);
+/* After a configuration reload: the static SA file read again (kept if it fails), the daemon's
+ * timeout. */
+void twr_ike_reload(const struct tw_conf *c);
 
 #endif /* TWR_IKE_H */

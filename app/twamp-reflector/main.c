@@ -38,8 +38,98 @@ struct twr_app twr;
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	twr.quit = true;
+	if (sig == SIGHUP)
+		twr.reload = true;	/* the control loop reloads: nothing else is safe here */
+	else
+		twr.quit = true;
+}
+
+static const char *conf_path;		/* -c, for reloads */
+static struct tw_conf *live_conf;	/* what twr.conf points to */
+
+/* Keys a reload may change while running (the control lcore applies them); any other changed
+ * key is reported and keeps its running value until a restart. */
+static const char *const reloadable[] = {
+	"control.keys", "control.keystore", "control.max_connections",
+	"control.max_connections_per_source", "control.connection_rate_per_source",
+	"control.connection_burst_per_source", "control.handshake_timeout", "control.refwait",
+	"control.max_padding", "control.ike_static_keys", "control.ike_timeout_ms",
+	"clock.synchronized", "clock.error_ns",
+};
+
+struct reload_diff {
+	unsigned int applied, restart;
+	char applied_txt[256];
+};
+
+static void
+reload_key(void *arg, const char *section, const char *key)
+{
+	struct reload_diff *d = arg;
+	char name[64];
+	size_t o;
+
+	snprintf(name, sizeof(name), "%s.%s", section, key);
+	for (size_t i = 0; i < RTE_DIM(reloadable); i++) {
+		if (strcmp(name, reloadable[i]) != 0)
+			continue;
+		o = strlen(d->applied_txt);
+		snprintf(d->applied_txt + o, sizeof(d->applied_txt) - o, "%s%s",
+			 d->applied ? ", " : "", name);
+		d->applied++;
+		return;
+	}
+	d->restart++;
+	MAIN_LOG(WARNING, "reload: %s changed: it takes a restart; the running value stays", name);
+}
+
+/*
+ * SIGHUP: read the configuration file again. Any error keeps the whole running configuration and
+ * says why (file:line); otherwise what may change while running is applied (keys, limits, the
+ * static IKE SAs, the clock's claims) and every other change is named as needing a restart.
+ */
+void
+twr_reload(struct twr_app *app)
+{
+	static struct tw_conf next;	/* static: large; marked not-dumpable once */
+	static bool marked;
+	struct reload_diff d = { .applied = 0 };
+	struct tw_conf *c = live_conf;
+	char err[600];
+
+	app->reload = false;
+	if (!marked)
+		marked = tw_secmem_mark(&next, sizeof(next)) == 0;
+	if (tw_conf_load(conf_path, &next, err, sizeof(err)) < 0) {
+		app->reloads_failed++;
+		MAIN_LOG(ERR, "reload: %s: keeping the running configuration", err);
+		tw_conf_wipe_keys(&next);
+		return;
+	}
+	tw_conf_changed(c, &next, reload_key, &d);
+	/* Apply: only fields the control lcore reads at the time of use. */
+	tw_conf_wipe_keys(c);
+	memcpy(c->keys, next.keys, sizeof(c->keys));
+	c->nb_keys = next.nb_keys;
+	memcpy(c->keystore, next.keystore, sizeof(c->keystore));
+	c->control_max_conns = next.control_max_conns;
+	c->control_max_conns_per_source = next.control_max_conns_per_source;
+	c->control_conn_rate = next.control_conn_rate;
+	c->control_conn_burst = next.control_conn_burst;
+	c->control_handshake_timeout_s = next.control_handshake_timeout_s;
+	c->control_refwait_s = next.control_refwait_s;
+	c->control_max_padding = next.control_max_padding;
+	c->ike_timeout_ms = next.ike_timeout_ms;
+	c->clock_synchronized = next.clock_synchronized;
+	c->clock_error_ns = next.clock_error_ns;
+	if (next.ike_provider == c->ike_provider)
+		memcpy(c->ike_static_keys, next.ike_static_keys, sizeof(c->ike_static_keys));
+	tw_conf_wipe_keys(&next);
+	twr_ctrl_reload(app);
+	twr_clock_reload(app);
+	app->reloads_ok++;
+	MAIN_LOG(NOTICE, "reload: %s: %u change(s) applied%s%s%s, %u need a restart", conf_path,
+		 d.applied, d.applied ? " (" : "", d.applied_txt, d.applied ? ")" : "", d.restart);
 }
 
 static void
@@ -318,6 +408,8 @@ main(int argc, char **argv)
 	/* The configuration holds the shared secrets (control.keys, the keystore's): keep the
 	 * pages they are on out of core dumps. */
 	tw_secmem_mark(&conf, sizeof(conf));
+	conf_path = cfg;
+	live_conf = &conf;
 	ret = tw_conf_load(cfg, &conf, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -357,6 +449,7 @@ main(int argc, char **argv)
 			 "worker), e.g. \"0,1\"\n");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	twr.clock_pub = rte_zmalloc("twr_clock", sizeof(*twr.clock_pub), RTE_CACHE_LINE_SIZE);

@@ -275,6 +275,12 @@ twr_ports_init(struct twr_app *app)
 	ret = twr_rx_ts_init(app, rx_ts_offload);
 	if (ret < 0)
 		return ret;
+	{
+		struct rte_eth_link link;
+
+		app->data_link_up = rte_eth_link_get_nowait(app->port, &link) == 0 &&
+				    link.link_status;
+	}
 	if (c->csum_offload == TW_CONF_ON && !app->tx_csum_offload) {
 		PORT_LOG(ERR, "port.checksum_offload is on but port %u cannot offload IPv4/UDP checksums",
 			 app->port);
@@ -320,9 +326,41 @@ twr_ports_init(struct twr_app *app)
 		ret = twr_tap_configure_addrs(app);
 		if (ret < 0)
 			return ret;
+		app->tap_link_up = 1;	/* configured up with its addresses: the watch starts here */
 		EXC_LOG(INFO, "exception path: port %u <-> kernel interface %s", tap, c->tap_name);
 	}
 	return 0;
+}
+
+/*
+ * Ten times a second: link changes of the data port (logged, counted: the workers keep polling
+ * and resume by themselves) and of the exception interface. Setting the kernel side of the TAP
+ * down flushes its IPv6 addresses (unless keep_addr_on_down), so when it comes back up the
+ * reflector's addresses are put back (RTM_NEWADDR with NLM_F_REPLACE: existing ones are kept).
+ */
+void
+twr_ports_watch(struct twr_app *app)
+{
+	struct rte_eth_link link;
+
+	if (app->port_open && rte_eth_link_get_nowait(app->port, &link) == 0 &&
+	    link.link_status != app->data_link_up) {
+		app->data_link_up = link.link_status;
+		app->data_link_changes++;
+		PORT_LOG(NOTICE, "data port %u: link %s", app->port, link.link_status ? "up" : "down");
+	}
+	if (app->tap_port != UINT16_MAX && rte_eth_link_get_nowait(app->tap_port, &link) == 0 &&
+	    link.link_status != app->tap_link_up) {
+		app->tap_link_up = link.link_status;
+		app->tap_link_changes++;
+		EXC_LOG(NOTICE, "exception interface %s: %s", app->conf->tap_name,
+			link.link_status ? "up again: restoring its addresses" : "down");
+		if (link.link_status && twr_tap_configure_addrs(app) < 0) {
+			EXC_LOG(ERR, "exception interface %s: addresses not restored; retrying",
+				app->conf->tap_name);
+			app->tap_link_up = 0;	/* seen as "up again" at the next look */
+		}
+	}
 }
 
 void

@@ -155,6 +155,13 @@ struct twr_app {
 	uint64_t exc_from_kernel;
 	uint64_t exc_from_kernel_drop;
 	volatile bool quit;		/* cp: writes, dp: reads */
+	volatile bool reload;		/* SIGHUP: the control loop reloads the configuration */
+	uint64_t reloads_ok;		/* cp */
+	uint64_t reloads_failed;	/* cp: the file had errors; the running config stayed */
+	uint8_t data_link_up;		/* cp: last link state seen (twr_ports_watch) */
+	uint8_t tap_link_up;
+	uint64_t data_link_changes;	/* cp */
+	uint64_t tap_link_changes;	/* cp */
 };
 
 extern struct twr_app twr;
@@ -167,6 +174,7 @@ void twr_rx_ts_sync(struct twr_app *app);
 void twr_rx_ts_close(struct twr_app *app);
 void twr_ports_close(struct twr_app *app);
 int twr_tap_configure_addrs(const struct twr_app *app);
+void twr_ports_watch(struct twr_app *app);
 
 /* worker.c */
 int twr_worker_main(void *arg);
@@ -175,6 +183,8 @@ int twr_worker_main(void *arg);
 /* Refuses (-errno, logged) a clock.phc it cannot open or read: the caller stops. */
 int twr_clock_init(struct twr_app *app);
 void twr_clock_sync(struct twr_app *app);
+/* After a reload: clock.synchronized and clock.error_ns take effect at the next sync. */
+void twr_clock_reload(struct twr_app *app);
 void twr_control_loop(struct twr_app *app);
 void twr_stats_print(const struct twr_app *app, FILE *f);
 void twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum);
@@ -205,6 +215,10 @@ int twr_ctrl_init(struct twr_app *app);
 void twr_ctrl_poll(struct twr_app *app, bool housekeep);
 void twr_ctrl_close(struct twr_app *app);
 void twr_ctrl_stats_get(struct twr_ctrl_stats *st, unsigned int *conns, unsigned int *sessions);
+/* After a reload: the control server takes the new limits and keys (new connections). */
+void twr_ctrl_reload(struct twr_app *app);
+/* main.c: SIGHUP */
+void twr_reload(struct twr_app *app);
 size_t twr_ctrl_conn_bytes(const struct tw_conf *c);
 /* main.c: what memory the configuration sizes (logged at start, /twamp/memory) */
 struct twr_memory {

@@ -65,6 +65,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "exception_to_kernel_drop", app->exc_to_kernel_drop);
 	rte_tel_data_add_dict_u64(d, "exception_from_kernel", app->exc_from_kernel);
 	rte_tel_data_add_dict_u64(d, "exception_from_kernel_drop", app->exc_from_kernel_drop);
+	rte_tel_data_add_dict_u64(d, "data_link_changes", app->data_link_changes);
+	rte_tel_data_add_dict_u64(d, "exception_link_changes", app->tap_link_changes);
+	rte_tel_data_add_dict_u64(d, "config_reloads", app->reloads_ok);
+	rte_tel_data_add_dict_u64(d, "config_reloads_failed", app->reloads_failed);
 	return 0;
 }
 

@@ -1078,6 +1078,75 @@ static const struct section sections[] = {
 	SECTION("control", control_keys),
 };
 
+/*
+ * Which keys differ between two loaded configurations: for a reload (SIGHUP), so the application
+ * can apply what it may and name what needs a restart. Keys parsed into a field compare the
+ * field; the others (lists) compare what they fill.
+ */
+/* Whether two secrets differ, in time that does not depend on where. */
+static bool
+ct_differ(const void *a, const void *b, size_t n)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d != 0;
+}
+
+static bool
+custom_changed(const struct tw_conf *a, const struct tw_conf *b, const char *sect,
+	       const char *key)
+{
+#define DIFF(f) (memcmp(&a->f, &b->f, sizeof(a->f)) != 0)
+	if (strcmp(sect, "eal") == 0 && strcmp(key, "args") == 0)
+		return a->nb_eal_args != b->nb_eal_args || DIFF(eal_args);
+	if (strcmp(sect, "exception") == 0 && strcmp(key, "addresses") == 0)
+		return a->nb_addrs != b->nb_addrs || DIFF(addrs);
+	if (strcmp(sect, "light") == 0 && strcmp(key, "ports") == 0)
+		return a->nb_light_ports != b->nb_light_ports || DIFF(light_ports);
+	if (strcmp(sect, "light") == 0 && strcmp(key, "addresses") == 0)
+		return a->nb_light_addrs != b->nb_light_addrs || DIFF(light_addrs);
+	if (strcmp(sect, "control") == 0 && strcmp(key, "modes") == 0)
+		return DIFF(control_modes);
+	if (strcmp(sect, "control") == 0 && strcmp(key, "test_ports") == 0)
+		return a->nb_control_test_ports != b->nb_control_test_ports ||
+		       DIFF(control_test_ports);
+	if (strcmp(sect, "control") == 0 && strcmp(key, "keys") == 0)
+		/* the keystore's keys included: they are merged into keys[] */
+		return a->nb_keys != b->nb_keys ||
+		       ct_differ(a->keys, b->keys, sizeof(a->keys));
+	return false;
+#undef DIFF
+}
+
+int
+tw_conf_changed(const struct tw_conf *a, const struct tw_conf *b,
+		void (*cb)(void *arg, const char *section, const char *key), void *arg)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		const struct section *sec = &sections[i];
+
+		for (size_t j = 0; j < sec->nb_keys; j++) {
+			const struct key *k = &sec->keys[j];
+			bool changed = k->size > 0 ?
+				memcmp((const char *)a + k->off, (const char *)b + k->off,
+				       k->size) != 0 :
+				custom_changed(a, b, sec->name, k->name);
+
+			if (changed) {
+				n++;
+				if (cb != NULL)
+					cb(arg, sec->name, k->name);
+			}
+		}
+	}
+	return n;
+}
+
 /* Walking the document */
 
 static int

@@ -170,6 +170,14 @@ struct tw_conf {
 void tw_conf_defaults(struct tw_conf *c);
 
 /*
+ * Compare two configurations key by key (for a reload): cb(arg, "control", "max_connections")
+ * for every key whose value differs (secrets are compared in constant time and never shown).
+ * @return how many keys differ.
+ */
+int tw_conf_changed(const struct tw_conf *a, const struct tw_conf *b,
+		    void (*cb)(void *arg, const char *section, const char *key), void *arg);
+
+/*
  * Parse YAML text. `name` is used in error messages (the file name).
  * On error, errbuf gets "name:line:col: message" (line and column 1-based) and the struct is
  * left in an unspecified state.

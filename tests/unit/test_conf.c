@@ -1269,10 +1269,56 @@ test_mutations(void **state)
 	}
 }
 
+struct changed_rec {
+	char names[16][64];
+	int n;
+};
+
+static void
+changed_cb(void *arg, const char *section, const char *key)
+{
+	struct changed_rec *r = arg;
+
+	assert_true(r->n < 16);
+	snprintf(r->names[r->n++], sizeof(r->names[0]), "%s.%s", section, key);
+}
+
+/* A reload names exactly the keys that differ, lists and secrets included. */
+static void
+test_changed(void **state)
+{
+	static const char base[] =
+		"exception: {addresses: [198.18.0.1/24]}\n"
+		"light: {ports: [862]}\n"
+		"control: {enabled: true, modes: [authenticated], max_connections: 10,\n"
+		"          keys: [{id: a, secret: one}]}\n";
+	static const char other[] =
+		"exception: {addresses: [198.18.0.1/24]}\n"
+		"light: {ports: [862, 863]}\n"
+		"control: {enabled: true, modes: [authenticated], max_connections: 12,\n"
+		"          keys: [{id: a, secret: two}]}\n"
+		"clock: {error_ns: 500}\n";
+	static struct tw_conf a, b;
+	struct changed_rec r = { .n = 0 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(tw_conf_parse(base, strlen(base), "a.yaml", &a, err, sizeof(err)), 0);
+	assert_int_equal(tw_conf_parse(base, strlen(base), "a.yaml", &b, err, sizeof(err)), 0);
+	assert_int_equal(tw_conf_changed(&a, &b, changed_cb, &r), 0);
+	assert_int_equal(tw_conf_parse(other, strlen(other), "b.yaml", &b, err, sizeof(err)), 0);
+	assert_int_equal(tw_conf_changed(&a, &b, changed_cb, &r), 4);
+	assert_string_equal(r.names[0], "light.ports");
+	assert_string_equal(r.names[1], "clock.error_ns");
+	assert_string_equal(r.names[2], "control.max_connections");
+	assert_string_equal(r.names[3], "control.keys");
+	assert_int_equal(tw_conf_changed(&a, &b, NULL, NULL), 4);
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(valid_rows) + ARRAY_SIZE(invalid_rows) + 9];
+	struct CMUnitTest tests[ARRAY_SIZE(valid_rows) + ARRAY_SIZE(invalid_rows) + 10];
 	unsigned int n = 0, i;
 
 	for (i = 0; i < ARRAY_SIZE(valid_rows); i++)
@@ -1288,6 +1334,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_missing);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_keystore);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_changed);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_too_big);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errbuf);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hostile);
