@@ -839,13 +839,16 @@ static int
 add_key(struct parser *p, const yaml_mark_t *m, const struct tw_conf_key *key)
 {
 	struct tw_conf *c = p->c;
+	char b[SHOW_BUF];
 	unsigned int j;
 
 	if (c->nb_keys >= TW_CONF_MAX_KEYS)
 		return fail(p, m, "control.keys: more than %u keys", TW_CONF_MAX_KEYS);
 	for (j = 0; j < c->nb_keys; j++) {
+		/* The id came from the input: escaped, so the message stays one printable line. */
 		if (strcmp(c->keys[j].id, key->id) == 0)
-			return fail(p, m, "control.keys: KeyID \"%s\" is listed twice", key->id);
+			return fail(p, m, "control.keys: KeyID %s is listed twice",
+				    show(b, sizeof(b), key->id, strlen(key->id)));
 	}
 	c->keys[c->nb_keys++] = *key;
 	return 0;

@@ -388,6 +388,11 @@ static const struct invalid_row invalid_rows[] = {
 	  "octets)"),
 	ROW("KeyID twice", "control: {keys: [{id: a, secret: x}, {id: a, secret: y}]}\n",
 	  "t.yaml:1:38: control.keys: KeyID \"a\" is listed twice"),
+	/* fuzz_conf (seed-keys-escape): the KeyID came back raw, a tab and a newline in the
+	 * message; it must be escaped like every other value quoted from the input */
+	ROW("KeyID twice, with control characters",
+	  "control: {keys: [{id: \"k\\ty\\n\", secret: x}, {id: \"k\\ty\\n\", secret: y}]}\n",
+	  "t.yaml:1:45: control.keys: KeyID \"k\\x09y\\x0a\" is listed twice"),
 	ROW("keys is a scalar", "control: {keys: lab}\n",
 	  "t.yaml:1:17: control.keys: expected a list of {id, secret}, got a scalar"),
 	ROW("key item is a scalar", "control: {keys: [lab]}\n",
