@@ -10,7 +10,11 @@
  *            bit 6: third-party addresses allowed; bit 7: at most one session.
  *   [1]      n = low 4 bits: the next n octets are write sizes, used in turn (0 means 1);
  *            bit 4: the server also offers Modes 512 (RFC 8186), and the sealed scenario's
- *            Set-Up-Response asks for it;
+ *            Set-Up-Response asks for it; bit 5: RFC 7717 mode 128 is on (where the
+ *            conversation offers 2, 4 or 8): the IKE lookup knows one SA (answering late with
+ *            bit 4 of [0]), and the sealed scenario of a 2/4/8 conversation uses 128 with its
+ *            SPIs and secret; bit 6: SPI layout 4+4; bit 7: with bit 5, no passphrase store
+ *            (ops.key_lookup NULL: plain 2/4/8 are refused);
  *   [2..]    the client's octets.
  * Raw: the octets go to the server as they are, split into writes of those sizes.
  * Sealed: the harness does the Set-Up-Response itself (Mode from the conversation, a known
@@ -20,7 +24,8 @@
  *
  * Properties (abort(), not assert(): release builds define NDEBUG):
  *  - input() returns 0 until closed, then -EPIPE; output never exceeds input + reserve;
- *  - the negotiated Mode has only offered bits, and 512 in it is what tw_ctrl_srv_ptp() and
+ *  - the negotiated Mode has only offered bits (128 included), and 512 in it is what
+ *    tw_ctrl_srv_ptp() and
  *    every session request's mode say (RFC 8186: the data plane stamps PTPv2 by that bit);
  *  - sessions held <= max_sessions; every session the server accepted is reported stopped by
  *    the time it closes (the data plane never keeps a session the control plane forgot);
@@ -55,6 +60,9 @@ enum {
 	F_THIRD = 64,
 	F_ONE = 128,
 	F1_PTP = 16,				/* in data[1] */
+	F1_IKE = 32,
+	F1_LAYOUT44 = 64,
+	F1_IKE_ONLY = 128,
 	OUT_CAP = 1 << 17,
 };
 
@@ -64,7 +72,9 @@ struct fz {
 	size_t rand_off;
 	uint64_t seed;
 	bool async;
-	uint32_t offered;			/* conf.modes */
+	bool ike_pending;			/* the lookup answering late is the IKE one */
+	enum tw_ctrl_spi_layout layout;
+	uint32_t offered;			/* conf.modes, and 128 with conf.ike */
 	const struct tw_ctrl_srv *s;		/* for the callbacks' checks */
 	uint64_t accepted;
 	uint64_t stopped;
@@ -87,17 +97,43 @@ fz_random(void *arg, uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* The one IKEv2 SA the IKE lookup knows (RFC 7717), in both layouts, and its secret. */
+static const uint8_t ike_spi_i[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+static const uint8_t ike_spi_r[8] = { 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xf0, 0x01 };
+static const uint8_t ike_secret[32] = "PRF(SK_d, \"IPPM\") of a fuzz SA!";
+
 static int
 fz_key(void *arg, const uint8_t keyid[TW_CTRL_KEYID_LEN], uint8_t *secret, size_t *len)
 {
 	struct fz *f = arg;
 
-	if (f->async)
+	if (f->async) {
+		f->ike_pending = false;
 		return -EINPROGRESS;
+	}
 	if (memcmp(keyid, CTRLV_KEYID, sizeof(CTRLV_KEYID) - 1) != 0)
 		return -ENOENT;
 	memcpy(secret, CTRLV_SECRET, sizeof(CTRLV_SECRET) - 1);
 	*len = sizeof(CTRLV_SECRET) - 1;
+	return 0;
+}
+
+static int
+fz_ike(void *arg, const uint8_t *spi_i, const uint8_t *spi_r, size_t spi_len, uint8_t *secret,
+       size_t *len)
+{
+	struct fz *f = arg;
+
+	CHECK(spi_len == tw_ctrl_spi_len(f->layout));
+	if (f->async) {
+		f->ike_pending = true;
+		return -EINPROGRESS;
+	}
+	if (memcmp(spi_i, ike_spi_i, spi_len) != 0 || memcmp(spi_r, ike_spi_r, spi_len) != 0)
+		return -ENOENT;
+	CHECK(*len >= sizeof(ike_secret));
+	memcpy(secret, ike_secret, sizeof(ike_secret));
+	*len = sizeof(ike_secret);
 	return 0;
 }
 
@@ -169,7 +205,8 @@ feed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, const uint8_t *p, size_t le
 /* Sealed scenario: a correct Set-Up-Response, then commands sealed like a real client's. */
 static void
 run_sealed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, uint32_t mode, const uint8_t *greet,
-	   const uint8_t *p, size_t len, const uint8_t *sizes, size_t nb_sizes)
+	   const uint8_t *p, size_t len, const uint8_t *sizes, size_t nb_sizes,
+	   const struct fz *f)
 {
 	struct tw_ctrl_stream tx;
 	struct tw_ctrl_greeting g;
@@ -183,11 +220,21 @@ run_sealed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, uint32_t mode, const 
 	memset(&su, 0, sizeof(su));
 	memset(&t, 0x42, sizeof(t));
 	su.mode = mode;
-	memcpy(su.keyid, CTRLV_KEYID, sizeof(CTRLV_KEYID) - 1);
 	memcpy(t.challenge, g.challenge, 16);
 	memset(su.client_iv, 0x17, 16);
-	CHECK(tw_ctrl_derive_key((const uint8_t *)CTRLV_SECRET, sizeof(CTRLV_SECRET) - 1, g.salt,
-				 g.count, key) == 0);
+	if (mode & TW_CTRL_MODE_IKEV2) {
+		/* RFC 7717: the Key ID names the SA, PBKDF2 runs on its derived secret */
+		size_t n = tw_ctrl_spi_len(f->layout);
+
+		memcpy(su.keyid, ike_spi_i, n);
+		memcpy(su.keyid + n, ike_spi_r, n);
+		CHECK(tw_ctrl_derive_key(ike_secret, sizeof(ike_secret), g.salt, g.count,
+					 key) == 0);
+	} else {
+		memcpy(su.keyid, CTRLV_KEYID, sizeof(CTRLV_KEYID) - 1);
+		CHECK(tw_ctrl_derive_key((const uint8_t *)CTRLV_SECRET, sizeof(CTRLV_SECRET) - 1,
+					 g.salt, g.count, key) == 0);
+	}
 	CHECK(tw_ctrl_token_seal(key, &t, su.token) == 0);
 	tw_ctrl_setup_encode(&su, wire, sizeof(wire));
 	feed(s, out, wire, sizeof(wire), sizes, nb_sizes, &k);
@@ -226,13 +273,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t greet[TW_CTRL_GREETING_LEN];
 	const uint8_t *sizes;
 	size_t nb_sizes, k = 0;
-	uint8_t sel;
-	bool ptp;
+	uint32_t mode;
+	uint8_t sel, b1;
+	bool ptp, ike;
 
 	if (size < 2)
 		return 0;
 	sel = data[0];
-	ptp = (data[1] & F1_PTP) != 0;
+	b1 = data[1];
+	ptp = (b1 & F1_PTP) != 0;
 	nb_sizes = data[1] & 15;
 	if (size < 2 + nb_sizes)
 		return 0;
@@ -240,6 +289,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2 + nb_sizes;
 	size -= 2 + nb_sizes;
 	v = ctrlv_convs[(sel & 7) % (sizeof(ctrlv_convs) / sizeof(ctrlv_convs[0]))];
+	/* RFC 7717 needs one of 2, 4, 8 offered */
+	ike = (b1 & F1_IKE) && (v->offered & TW_CTRL_MODE_CIPHER_CONTROL);
 
 	memset(&f, 0, sizeof(f));
 	f.rand = v->srv_rand;
@@ -248,7 +299,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.async = (sel & F_ASYNC) != 0;
 	tw_ctrl_srv_conf_defaults(&conf);
 	conf.modes = v->offered | (ptp ? (uint32_t)TW_CTRL_MODE_PTP : 0);
-	f.offered = conf.modes;
+	f.offered = conf.modes | (ike ? (uint32_t)TW_CTRL_MODE_IKEV2 : 0);
 	conf.count = CTRLV_COUNT;
 	conf.start_time = CTRLV_START_TIME;
 	conf.start_mono_ns = CTRLV_START_MONO;
@@ -260,6 +311,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.ops.key_lookup = fz_key;
 	conf.ops.session_request = fz_session;
 	conf.ops.event = fz_event;
+	if (ike) {
+		f.layout = (b1 & F1_LAYOUT44) ? TW_CTRL_SPI_4_4 : TW_CTRL_SPI_8_8;
+		conf.ike.enable = true;
+		conf.ike.layout = f.layout;
+		conf.ops.ike_lookup = fz_ike;
+		if (b1 & F1_IKE_ONLY)
+			conf.ops.key_lookup = NULL;
+	}
 	s = tw_ctrl_srv_new(&conf, &peer, &local, &f);
 	CHECK(s != NULL);
 	f.s = s;
@@ -267,20 +326,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(out.len == TW_CTRL_GREETING_LEN);
 	memcpy(greet, outbuf, sizeof(greet));
 
+	mode = v->mode | (conf.modes & TW_CTRL_MODE_PTP);
+	if (ike && (v->mode & TW_CTRL_MODE_CIPHER_CONTROL))
+		mode |= TW_CTRL_MODE_IKEV2;
 	if (sel & F_SEALED)
-		run_sealed(s, &out, v->mode | (conf.modes & TW_CTRL_MODE_PTP), greet, data, size,
-			   sizes, nb_sizes);
+		run_sealed(s, &out, mode, greet, data, size, sizes, nb_sizes, &f);
 	else
 		feed(s, &out, data, size, sizes, nb_sizes, &k);
 
 	if (tw_ctrl_srv_state(s) == TW_CTRL_SRV_KEY_WAIT) {
 		out.len = 0;
 		f.async = false;
-		CHECK(tw_ctrl_srv_key_result(s, 0, (const uint8_t *)CTRLV_SECRET,
-					     sizeof(CTRLV_SECRET) - 1, NOW, &out) == 0);
+		if (f.ike_pending)
+			CHECK(tw_ctrl_srv_key_result(s, 0, ike_secret, sizeof(ike_secret), NOW,
+						     &out) == 0);
+		else
+			CHECK(tw_ctrl_srv_key_result(s, 0, (const uint8_t *)CTRLV_SECRET,
+						     sizeof(CTRLV_SECRET) - 1, NOW, &out) == 0);
 	}
 	CHECK(tw_ctrl_srv_nb_sessions(s) <= conf.max_sessions);
-	CHECK((tw_ctrl_srv_mode(s) & ~conf.modes) == 0);
+	CHECK((tw_ctrl_srv_mode(s) & ~f.offered) == 0);
 	CHECK(tw_ctrl_srv_ptp(s) == ((tw_ctrl_srv_mode(s) & TW_CTRL_MODE_PTP) != 0));
 	/* Time passes: whatever the state, a far-future tick closes. */
 	out.len = 0;
