@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -226,6 +227,33 @@ pool_size(const struct twr_app *app, uint16_t nb_rxd, uint16_t nb_txd)
 	return app->nb_workers * per_worker + 2 * 1024 + 256 * 2;
 }
 
+/*
+ * The data port's link. net_af_packet and net_af_xdp report a link that never changes: for them
+ * the kernel interface they sit on ("iface=" in port.device) tells, through its IFF_RUNNING.
+ * @return 0 (down), 1 (up), -1 (unknown).
+ */
+static int
+data_link(const struct twr_app *app)
+{
+	const char *dev = app->conf->port_device, *p = strstr(dev, "iface=");
+	struct rte_eth_link link;
+	struct ifreq ifr;
+	int fd, up;
+
+	if ((strncmp(dev, "net_af_packet", 13) != 0 && strncmp(dev, "net_af_xdp", 10) != 0) ||
+	    p == NULL)
+		return rte_eth_link_get_nowait(app->port, &link) == 0 ? link.link_status : -1;
+	memset(&ifr, 0, sizeof(ifr));
+	p += strlen("iface=");
+	memcpy(ifr.ifr_name, p, RTE_MIN(strcspn(p, ","), sizeof(ifr.ifr_name) - 1));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	up = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 ? (ifr.ifr_flags & IFF_RUNNING) != 0 : -1;
+	close(fd);
+	return up;
+}
+
 int
 twr_ports_init(struct twr_app *app)
 {
@@ -275,12 +303,7 @@ twr_ports_init(struct twr_app *app)
 	ret = twr_rx_ts_init(app, rx_ts_offload);
 	if (ret < 0)
 		return ret;
-	{
-		struct rte_eth_link link;
-
-		app->data_link_up = rte_eth_link_get_nowait(app->port, &link) == 0 &&
-				    link.link_status;
-	}
+	app->data_link_up = data_link(app) == 1;
 	if (c->csum_offload == TW_CONF_ON && !app->tx_csum_offload) {
 		PORT_LOG(ERR, "port.checksum_offload is on but port %u cannot offload IPv4/UDP checksums",
 			 app->port);
@@ -342,9 +365,10 @@ void
 twr_ports_watch(struct twr_app *app)
 {
 	struct rte_eth_link link;
+	int up = app->port_open ? data_link(app) : -1;
 
-	if (app->port_open && rte_eth_link_get_nowait(app->port, &link) == 0 &&
-	    link.link_status != app->data_link_up) {
+	if (up >= 0 && up != app->data_link_up) {
+		link.link_status = (uint16_t)up;
 		app->data_link_up = link.link_status;
 		app->data_link_changes++;
 		PORT_LOG(NOTICE, "data port %u: link %s", app->port, link.link_status ? "up" : "down");

@@ -39,6 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$here/lib.sh"
+start() { bg "$@"; }
 
 js() { $py -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 refl_pid() { cat "$run/reflector.pid"; }
