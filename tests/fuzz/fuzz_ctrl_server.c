@@ -14,7 +14,9 @@
  *            conversation offers 2, 4 or 8): the IKE lookup knows one SA (answering late with
  *            bit 4 of [0]), and the sealed scenario of a 2/4/8 conversation uses 128 with its
  *            SPIs and secret; bit 6: SPI layout 4+4; bit 7: with bit 5, no passphrase store
- *            (ops.key_lookup NULL: plain 2/4/8 are refused);
+ *            (ops.key_lookup NULL: plain 2/4/8 are refused); without bit 5, time moves: before
+ *            each write of size octet v, by (v & 15) * 4 s, then tick() (step timeout 10 s,
+ *            SERVWAIT and REFWAIT 60 s), and touch() (test packets seen) if v & 16;
  *   [2..]    the client's octets.
  * Raw: the octets go to the server as they are, split into writes of those sizes.
  * Sealed: the harness does the Set-Up-Response itself (Mode from the conversation, a known
@@ -29,6 +31,7 @@
  *    every session request's mode say (RFC 8186: the data plane stamps PTPv2 by that bit);
  *  - sessions held <= max_sessions; every session the server accepted is reported stopped by
  *    the time it closes (the data plane never keeps a session the control plane forgot);
+ *  - a tick closes only for a deadline (TIMEOUT, SERVWAIT, REFWAIT), and leaves none due;
  *  - a far-future tick always closes; free() leaves nothing behind (ASan/LSan, valgrind).
  */
 #include <errno.h>
@@ -63,6 +66,7 @@ enum {
 	F1_IKE = 32,
 	F1_LAYOUT44 = 64,
 	F1_IKE_ONLY = 128,
+	F1_TIMED = 128,				/* without F1_IKE */
 	OUT_CAP = 1 << 17,
 };
 
@@ -72,6 +76,8 @@ struct fz {
 	size_t rand_off;
 	uint64_t seed;
 	bool async;
+	bool timed;				/* time moves with the writes */
+	uint64_t now;
 	bool ike_pending;			/* the lookup answering late is the IKE one */
 	enum tw_ctrl_spi_layout layout;
 	uint32_t offered;			/* conf.modes, and 128 with conf.ike */
@@ -173,30 +179,57 @@ fz_event(void *arg, const struct tw_ctrl_event *ev)
 	}
 }
 
+/* Time passes before a write of size octet v: deadlines are enforced, none is left due. */
+static void
+time_passes(struct fz *f, struct tw_ctrl_srv *s, struct tw_ctrl_out *out, size_t v)
+{
+	enum tw_ctrl_close why;
+
+	f->now += (uint64_t)(v & 15) * 4000000000ULL;
+	out->len = 0;
+	CHECK(tw_ctrl_srv_tick(s, f->now, out) == 0);
+	CHECK(out->len <= tw_ctrl_srv_out_reserve(s));
+	why = tw_ctrl_srv_closed(s);
+	if (why != TW_CTRL_OPEN)
+		CHECK(why == TW_CTRL_CLOSE_TIMEOUT || why == TW_CTRL_CLOSE_SERVWAIT ||
+		      why == TW_CTRL_CLOSE_REFWAIT);
+	else
+		CHECK(tw_ctrl_srv_deadline(s) > f->now);
+	if (v & 16)
+		tw_ctrl_srv_touch(s, f->now);
+}
+
 /* Feed octets in writes of the sizes the input chose; check the output bound each time. */
 static void
-feed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, const uint8_t *p, size_t len,
-	const uint8_t *sizes, size_t nb_sizes, size_t *k)
+feed(struct fz *f, struct tw_ctrl_srv *s, struct tw_ctrl_out *out, const uint8_t *p,
+     size_t len, const uint8_t *sizes, size_t nb_sizes, size_t *k)
 {
 	size_t off = 0, n, before;
 	int rc;
 
 	while (off < len) {
 		n = nb_sizes > 0 ? sizes[(*k)++ % nb_sizes] : len;
+		if (f->timed && nb_sizes > 0) {
+			time_passes(f, s, out, n);
+			if (tw_ctrl_srv_closed(s) != TW_CTRL_OPEN) {
+				CHECK(tw_ctrl_srv_input(s, p, 1, f->now, out) == -EPIPE);
+				return;
+			}
+		}
 		if (n == 0)
 			n = 1;
 		if (n > len - off)
 			n = len - off;
 		out->len = 0;
 		before = out->len;
-		rc = tw_ctrl_srv_input(s, p + off, n, NOW, out);
+		rc = tw_ctrl_srv_input(s, p + off, n, f->now, out);
 		if (tw_ctrl_srv_closed(s) != TW_CTRL_OPEN && rc == -EPIPE)
 			return;
 		CHECK(rc == 0);
 		CHECK(out->len - before <= n + tw_ctrl_srv_out_reserve(s));
 		off += n;
 		if (tw_ctrl_srv_closed(s) != TW_CTRL_OPEN) {
-			CHECK(tw_ctrl_srv_input(s, p, 1, NOW, out) == -EPIPE);
+			CHECK(tw_ctrl_srv_input(s, p, 1, f->now, out) == -EPIPE);
 			return;
 		}
 	}
@@ -205,8 +238,7 @@ feed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, const uint8_t *p, size_t le
 /* Sealed scenario: a correct Set-Up-Response, then commands sealed like a real client's. */
 static void
 run_sealed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, uint32_t mode, const uint8_t *greet,
-	   const uint8_t *p, size_t len, const uint8_t *sizes, size_t nb_sizes,
-	   const struct fz *f)
+	   const uint8_t *p, size_t len, const uint8_t *sizes, size_t nb_sizes, struct fz *f)
 {
 	struct tw_ctrl_stream tx;
 	struct tw_ctrl_greeting g;
@@ -237,7 +269,7 @@ run_sealed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, uint32_t mode, const 
 	}
 	CHECK(tw_ctrl_token_seal(key, &t, su.token) == 0);
 	tw_ctrl_setup_encode(&su, wire, sizeof(wire));
-	feed(s, out, wire, sizeof(wire), sizes, nb_sizes, &k);
+	feed(f, s, out, wire, sizeof(wire), sizes, nb_sizes, &k);
 	if (tw_ctrl_srv_closed(s) != TW_CTRL_OPEN)
 		return;
 	if (cipher)
@@ -253,7 +285,7 @@ run_sealed(struct tw_ctrl_srv *s, struct tw_ctrl_out *out, uint32_t mode, const 
 			else
 				CHECK(tw_ctrl_stream_crypt(&tx, msg, l) == 0);
 		}
-		feed(s, out, msg, l, sizes, nb_sizes, &k);
+		feed(f, s, out, msg, l, sizes, nb_sizes, &k);
 	}
 	if (cipher)
 		tw_ctrl_stream_fini(&tx);
@@ -297,6 +329,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.rand_len = v->srv_rand_len;
 	f.seed = sel;
 	f.async = (sel & F_ASYNC) != 0;
+	f.now = NOW;
 	tw_ctrl_srv_conf_defaults(&conf);
 	conf.modes = v->offered | (ptp ? (uint32_t)TW_CTRL_MODE_PTP : 0);
 	f.offered = conf.modes | (ike ? (uint32_t)TW_CTRL_MODE_IKEV2 : 0);
@@ -311,6 +344,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.ops.key_lookup = fz_key;
 	conf.ops.session_request = fz_session;
 	conf.ops.event = fz_event;
+	if (!(b1 & F1_IKE) && (b1 & F1_TIMED)) {
+		f.timed = true;
+		conf.step_timeout_ns = 10ULL * 1000000000ULL;
+		conf.servwait_ns = 60ULL * 1000000000ULL;
+		conf.refwait_ns = 60ULL * 1000000000ULL;
+	}
 	if (ike) {
 		f.layout = (b1 & F1_LAYOUT44) ? TW_CTRL_SPI_4_4 : TW_CTRL_SPI_8_8;
 		conf.ike.enable = true;
@@ -322,7 +361,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = tw_ctrl_srv_new(&conf, &peer, &local, &f);
 	CHECK(s != NULL);
 	f.s = s;
-	CHECK(tw_ctrl_srv_start(s, NOW, &out) == 0);
+	CHECK(tw_ctrl_srv_start(s, f.now, &out) == 0);
 	CHECK(out.len == TW_CTRL_GREETING_LEN);
 	memcpy(greet, outbuf, sizeof(greet));
 
@@ -332,17 +371,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sel & F_SEALED)
 		run_sealed(s, &out, mode, greet, data, size, sizes, nb_sizes, &f);
 	else
-		feed(s, &out, data, size, sizes, nb_sizes, &k);
+		feed(&f, s, &out, data, size, sizes, nb_sizes, &k);
 
 	if (tw_ctrl_srv_state(s) == TW_CTRL_SRV_KEY_WAIT) {
 		out.len = 0;
 		f.async = false;
 		if (f.ike_pending)
-			CHECK(tw_ctrl_srv_key_result(s, 0, ike_secret, sizeof(ike_secret), NOW,
+			CHECK(tw_ctrl_srv_key_result(s, 0, ike_secret, sizeof(ike_secret), f.now,
 						     &out) == 0);
 		else
 			CHECK(tw_ctrl_srv_key_result(s, 0, (const uint8_t *)CTRLV_SECRET,
-						     sizeof(CTRLV_SECRET) - 1, NOW, &out) == 0);
+						     sizeof(CTRLV_SECRET) - 1, f.now, &out) == 0);
 	}
 	CHECK(tw_ctrl_srv_nb_sessions(s) <= conf.max_sessions);
 	CHECK((tw_ctrl_srv_mode(s) & ~f.offered) == 0);

@@ -307,6 +307,7 @@ def ctrl_client_seeds():
 # fuzz_ctrl_server.c layout: scenario octet, octet (write sizes | flags), write sizes, octets.
 S_SEALED, S_ASYNC, S_LENIENT = 8, 16, 32
 S1_IKE, S1_LAYOUT44, S1_IKE_ONLY = 32, 64, 128
+S1_TIMED = 128      # without S1_IKE: (v & 15) * 4 s pass before a write of size octet v
 
 
 def server_seeds():
@@ -339,6 +340,19 @@ def server_seeds():
     seeds["x-bad-token"] = bytes([1, 0]) + gv.setup(0x2, gv.KEYID, tok, bytes(16))
     seeds["x-unknown-keyid"] = bytes([1, 0]) + gv.setup(0x2, b"nobody", tok, bytes(16))
     seeds["x-key-wait"] = bytes([1 | S_ASYNC, 0]) + gv.setup(0x2, gv.KEYID, tok, bytes(16))
+    # time passing: step timeouts in the handshake and in a partial message, the key lookup
+    # answering too late, SERVWAIT while idle, REFWAIT while started (touch() or not)
+    for i, cv in enumerate(gv.CONVS):
+        c2s = b"".join(st[3] for st in cv["steps"])
+        n = cv["name"]
+        for tag, sizes in (("a", [0xA0, 0x14, 0x02]), ("b", [0x50, 0x0F]),
+                           ("c", [0x30, 0x33, 0x1C]), ("d", [0xA4, 0x70, 0x9F])):
+            seeds["x-timed-%s-%s" % (tag, n)] = bytes([i, S1_TIMED | len(sizes)] + sizes) + c2s
+        seeds["x-timed-sealed-%s" % n] = bytes([i | S_SEALED, S1_TIMED | 2, 0x10, 0x0F]) + \
+            sealed(cv["plain"])
+    seeds["x-timed-setup"] = bytes([0, S1_TIMED | 1, 0x03]) + gv.CONVS[0]["steps"][1][3]
+    seeds["x-timed-key-wait"] = bytes([1 | S_ASYNC, S1_TIMED | 3, 0xA0, 0x20, 0x05]) + \
+        gv.CONVS[1]["steps"][1][3] + bytes(200)
     return seeds
 
 
