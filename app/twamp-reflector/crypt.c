@@ -50,10 +50,30 @@ twr_session_keys_fini(void)
 }
 
 int
+twr_session_keys_raw(struct twr_session *s, const uint8_t aes[TW_TCRYPT_AES_KEY_LEN],
+		     const uint8_t hmac[TW_TCRYPT_HMAC_KEY_LEN])
+{
+	struct tw_tcrypt_sess *ts;
+	int ret;
+
+	if (pool.nb_free == 0)
+		return -ENOSPC;
+	ts = &pool.slots[pool.free[--pool.nb_free]];
+	ret = tw_tcrypt_session_init(NULL, ts, s->mode == TWR_SESS_ENC ? TW_TCRYPT_MODE_ENC :
+				     TW_TCRYPT_MODE_AUTH, 0, aes, hmac, s->sid);
+	if (ret < 0) {
+		twr_session_keys_free(ts);
+		return ret;
+	}
+	s->crypto = ts;
+	s->crypto_len = sizeof(*ts);
+	return 0;
+}
+
+int
 twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctrl_srv *srv)
 {
 	struct tw_ctrl_keys keys;
-	struct tw_tcrypt_sess *ts;
 	int ret;
 
 	(void)app;
@@ -62,17 +82,9 @@ twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctr
 	ret = tw_ctrl_srv_keys(srv, &keys);
 	if (ret < 0)
 		return ret;
-	ts = &pool.slots[pool.free[--pool.nb_free]];
-	ret = tw_tcrypt_session_init(NULL, ts, s->mode == TWR_SESS_ENC ? TW_TCRYPT_MODE_ENC :
-				     TW_TCRYPT_MODE_AUTH, 0, keys.aes, keys.hmac, s->sid);
+	ret = twr_session_keys_raw(s, keys.aes, keys.hmac);
 	tw_ctrl_wipe(&keys, sizeof(keys));
-	if (ret < 0) {
-		twr_session_keys_free(ts);
-		return ret;
-	}
-	s->crypto = ts;
-	s->crypto_len = sizeof(*ts);
-	return 0;
+	return ret;
 }
 
 void

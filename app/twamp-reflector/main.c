@@ -136,9 +136,13 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s -c FILE [--check-config] [-- EAL-ARGS...]\n"
+		"usage: %s -c FILE [--check-config] [--bench-sessions FILE] [-- EAL-ARGS...]\n"
 		"  -c, --config FILE   YAML configuration (see docs/configuration.rst)\n"
 		"      --check-config  validate the configuration and exit\n"
+		"      --bench-sessions FILE\n"
+		"                      benchmarks only: install the test sessions FILE lists, with\n"
+		"                      their keys, as if TWAMP-Control had started them\n"
+		"                      (tools/bench; docs/performance.rst)\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this help\n"
 		"EAL arguments after \"--\" are added to the config's (and win over its -l and\n"
@@ -371,12 +375,13 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'k' },
+		{ "bench-sessions", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct tw_conf conf;
-	const char *cfg = NULL;
+	const char *cfg = NULL, *bench_sessions = NULL;
 	bool check_only = false;
 	char err[512], **eargv, **eargv_owned;
 	int opt, eargc, ret, rc = EXIT_FAILURE;
@@ -389,6 +394,9 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			check_only = true;
+			break;
+		case 'B':
+			bench_sessions = optarg;
 			break;
 		case 'V':
 			printf("twamp-reflector %s\n", TWR_VERSION);
@@ -464,6 +472,8 @@ main(int argc, char **argv)
 		MAIN_LOG(ERR, "initialisation failed");
 		goto out_workers;
 	}
+	if (bench_sessions != NULL && twr_bench_sessions_load(&twr, bench_sessions) < 0)
+		goto out_workers;
 	if (twr_ports_init(&twr) < 0)
 		goto out_ports;
 	workers_bind_port(&twr);

@@ -234,6 +234,8 @@ void twr_memory_get(const struct twr_app *app, struct twr_memory *m);
 
 /* crypt.c: per-session test keys for the authenticated and encrypted modes */
 int twr_session_keys(struct twr_app *app, struct twr_session *s, const struct tw_ctrl_srv *srv);
+/* The same from the control session's AES and HMAC session keys (--bench-sessions). */
+int twr_session_keys_raw(struct twr_session *s, const uint8_t aes[16], const uint8_t hmac[32]);
 int twr_session_keys_init(struct twr_app *app);
 void twr_session_keys_free(void *crypto);
 void twr_session_keys_fini(void);
@@ -243,6 +245,9 @@ int twr_sessions_init(struct twr_app *app);
 void twr_sessions_free(struct twr_app *app);
 int twr_session_install(struct twr_app *app, struct twr_session *s);
 void twr_session_remove(struct twr_app *app, struct twr_session *s);
+
+/* benchsess.c: --bench-sessions FILE (benchmarks only). @return sessions installed, or -errno */
+int twr_bench_sessions_load(struct twr_app *app, const char *path);
 
 /* telemetry.c */
 int twr_telemetry_init(struct twr_app *app);
