@@ -974,11 +974,13 @@ out:
 _Static_assert(sizeof(enum tw_conf_ts_format) == sizeof(int) &&
 	       sizeof(enum tw_conf_clock_source) == sizeof(int) &&
 	       sizeof(enum tw_conf_rx_ts) == sizeof(int) &&
+	       sizeof(enum tw_conf_distribution) == sizeof(int) &&
 	       sizeof(enum tw_conf_spi_layout) == sizeof(int) &&
 	       sizeof(enum tw_conf_ike_provider) == sizeof(int), "enum fields are int-sized");
 static const char *const ts_formats[] = { "ntp", "ptp", "auto", NULL };
 static const char *const clock_sources[] = { "realtime", "tai", "phc", NULL };
 static const char *const rx_ts_sources[] = { "auto", "hardware", "software", NULL };
+static const char *const distributions[] = { "auto", "rss", "software", NULL };
 static const char *const spi_layouts[] = { "8+8", "4+4", NULL };
 static const char *const ike_providers[] = { "none", "static", "ike-daemon", NULL };
 
@@ -1001,6 +1003,8 @@ static const struct key port_keys[] = {
 	{ "promiscuous", key_bool, FIELD(promiscuous), 0, 0, NULL, NULL },
 	{ "rx_timestamp", key_choice, FIELD(rx_ts), 0, 0, NULL, "auto, hardware or software",
 	  rx_ts_sources },
+	{ "distribution", key_choice, FIELD(distribution), 0, 0, NULL, "auto, rss or software",
+	  distributions },
 };
 
 static const struct key exception_keys[] = {

@@ -93,6 +93,13 @@ enum tw_conf_rx_ts {
 	TW_CONF_RX_TS_SOFTWARE = 2,	/* the TSC, once per RX burst */
 };
 
+/* How received packets reach the workers (port.distribution). */
+enum tw_conf_distribution {
+	TW_CONF_DIST_AUTO = 0,		/* rss when the port has a queue pair per worker, else software */
+	TW_CONF_DIST_RSS = 1,		/* one queue pair per worker, the port's RSS: or refuse to start */
+	TW_CONF_DIST_SOFTWARE = 2,	/* one queue pair; worker 0 hashes the 5-tuple to the workers */
+};
+
 struct tw_conf {
 	/* eal: */
 	char lcores[TW_CONF_MAX_STR];		/* "0,1": first is the main (control) lcore */
@@ -110,6 +117,7 @@ struct tw_conf {
 	enum tw_conf_tristate csum_offload;	/* default auto */
 	bool promiscuous;			/* default true */
 	enum tw_conf_rx_ts rx_ts;		/* default auto */
+	enum tw_conf_distribution distribution;	/* default auto */
 
 	/* exception: */
 	bool exception_enabled;			/* default true */

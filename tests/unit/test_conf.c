@@ -66,6 +66,7 @@ static const char defaults[] =
 	"port.checksum_offload=auto\n"
 	"port.promiscuous=true\n"
 	"port.rx_timestamp=auto\n"
+	"port.distribution=auto\n"
 	"exception.enabled=true\n"
 	"exception.tap=twr0\n"
 	"exception.addresses=[]\n"
@@ -281,6 +282,11 @@ static const struct valid_row valid_rows[] = {
 	{ "clock TAI, software RX timestamps",
 	  ADDR "clock: {source: tai}\nport: {rx_timestamp: software}\n",
 	  ADDR_EXP "port.rx_timestamp=software\nclock.source=tai\n" },
+	{ "software distribution", ADDR "port: {distribution: software}\n",
+	  ADDR_EXP "port.distribution=software\n" },
+	{ "RSS distribution, capitals", ADDR "port:\n  distribution: RSS\n",
+	  ADDR_EXP "port.distribution=rss\n" },
+	{ "distribution auto given explicitly", ADDR "port: {distribution: auto}\n", ADDR_EXP },
 	{ "sections with no keys are defaults", ADDR "eal:\nport:\nlight: ~\nclock: {}\n",
 	  ADDR_EXP },
 	{ "quoted keys, comments, explicit document markers",
@@ -344,6 +350,10 @@ static const struct invalid_row invalid_rows[] = {
 	  "t.yaml:1:1: clock.phc is used with clock.source: phc only"),
 	ROW("unknown RX timestamp source", "port: {rx_timestamp: nic}\n",
 	  "t.yaml:1:22: port.rx_timestamp: \"nic\" is not one of auto, hardware or software"),
+	ROW("unknown distribution", "port: {distribution: rr}\n",
+	  "t.yaml:1:22: port.distribution: \"rr\" is not one of auto, rss or software"),
+	ROW("distribution as a list", "port: {distribution: [rss]}\n",
+	  "t.yaml:1:22: port.distribution: expected auto, rss or software, got a list"),
 	ROW("two IKE key providers without a choice",
 	  "exception: {addresses: [198.18.0.1]}\ncontrol: {enabled: true, modes: [encrypted],"
 	  " ike_static_keys: /k, ike_socket: /s}\n",
@@ -758,6 +768,10 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 		 c->rx_ts == TW_CONF_RX_TS_AUTO ? "auto" :
 		 c->rx_ts == TW_CONF_RX_TS_HARDWARE ? "hardware" :
 		 c->rx_ts == TW_CONF_RX_TS_SOFTWARE ? "software" : "?");
+	snprintf(out[n++], LINE_MAX_LEN, "port.distribution=%s",
+		 c->distribution == TW_CONF_DIST_AUTO ? "auto" :
+		 c->distribution == TW_CONF_DIST_RSS ? "rss" :
+		 c->distribution == TW_CONF_DIST_SOFTWARE ? "software" : "?");
 
 	snprintf(out[n++], LINE_MAX_LEN, "exception.enabled=%s", yesno(c->exception_enabled));
 	snprintf(out[n++], LINE_MAX_LEN, "exception.tap=%s", c->tap_name);
