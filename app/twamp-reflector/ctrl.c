@@ -26,6 +26,7 @@
 #include "reflector.h"
 #include "tw_ctrl.h"
 #include "tw_ctrl_ratelim.h"
+#include "tw_ctrl_tports.h"
 
 RTE_LOG_REGISTER(tw_logtype_ctrl, twamp.ctrl, INFO);
 
@@ -46,9 +47,10 @@ struct ctrl_conn {
 	struct tw_ctrl_addr peer;
 	struct tw_ctrl_addr local;
 	char peer_txt[INET6_ADDRSTRLEN + 8];
-	uint64_t last_rx_pkts;		/* sum of its sessions' packets at the last REFWAIT touch */
 	struct twr_session **sess;	/* accepted sessions, started or not */
 	unsigned int nb_sess;
+	unsigned int find_hint;		/* where the next SID is likely (Start/Stop go in order) */
+	uint64_t next_stop;		/* earliest stop_deadline of its sessions, 0: none */
 	bool dead;			/* closed: flush, then free */
 	uint8_t ike_spi_i[8];		/* the SA of a mode-128 lookup (for the log) */
 	uint8_t ike_spi_r[8];
@@ -64,7 +66,7 @@ struct ctrl {
 	unsigned int nb_listeners;
 	struct ctrl_conn **conns;
 	unsigned int nb_conns;
-	uint8_t *port_used;		/* 65536 flags: test ports held by a session */
+	struct tw_ctrl_tports *tports;	/* 5-tuples of the accepted sessions: test ports shared */
 	unsigned int nb_sessions;	/* accepted, all connections */
 	struct tw_ctrl_srv_conf srv_conf;
 	uint64_t next_conn_id;
@@ -73,6 +75,9 @@ struct ctrl {
 };
 
 static struct ctrl ctl = { .epfd = -1 };
+
+static_assert((int)TW_CONF_MAX_PORT_RANGES <= (int)TW_CTRL_TPORTS_MAX_RANGES,
+	      "every control.test_ports range fits the tports set");
 
 static uint64_t
 mono_ns(void)
@@ -214,29 +219,17 @@ ike_done(void *arg, uint64_t tag, int status, const uint8_t *secret, size_t len,
 		tw_ctrl_srv_close(conn->srv);
 }
 
-static bool
-port_in_ranges(uint16_t port)
+static void
+tuple_of(const struct twr_session *s, struct tw_ctrl_tuple *tu)
 {
-	const struct tw_conf *c = ctl.app->conf;
+	size_t alen = s->key.family == 6 ? 16 : 4;
 
-	for (unsigned int i = 0; i < c->nb_control_test_ports; i++)
-		if (port >= c->control_test_ports[i].lo && port <= c->control_test_ports[i].hi)
-			return true;
-	return false;
-}
-
-static uint16_t
-port_alloc(uint16_t wanted)
-{
-	const struct tw_conf *c = ctl.app->conf;
-
-	if (wanted != 0 && port_in_ranges(wanted) && !ctl.port_used[wanted])
-		return wanted;
-	for (unsigned int i = 0; i < c->nb_control_test_ports; i++)
-		for (uint32_t p = c->control_test_ports[i].lo; p <= c->control_test_ports[i].hi; p++)
-			if (!ctl.port_used[p])
-				return (uint16_t)p;
-	return 0;
+	memset(tu, 0, sizeof(*tu));
+	tu->family = s->key.family;
+	memcpy(tu->sender, s->key.src, alen);
+	memcpy(tu->receiver, s->key.dst, alen);
+	tu->sender_port = s->key.sport;
+	tu->receiver_port = s->key.dport;
 }
 
 static bool
@@ -256,13 +249,19 @@ addr_is_ours(const struct tw_ctrl_addr *a)
 	return false;
 }
 
+/*
+ * A session of the connection by SID. Start-Sessions and Stop-Sessions list the SIDs in the order
+ * they were accepted, which is the order of conn->sess until a session is dropped: searching
+ * from where the last one was found makes a Start of n sessions cost O(n), not O(n^2).
+ */
 static struct twr_session *
-conn_find(struct ctrl_conn *conn, const uint8_t sid[16], unsigned int *idx)
+conn_find(struct ctrl_conn *conn, const uint8_t sid[16])
 {
-	for (unsigned int i = 0; i < conn->nb_sess; i++) {
+	for (unsigned int k = 0; k < conn->nb_sess; k++) {
+		unsigned int i = (conn->find_hint + k) % conn->nb_sess;
+
 		if (memcmp(conn->sess[i]->sid, sid, 16) == 0) {
-			if (idx != NULL)
-				*idx = i;
+			conn->find_hint = i + 1;
 			return conn->sess[i];
 		}
 	}
@@ -274,8 +273,10 @@ static void
 conn_drop_session(struct ctrl_conn *conn, unsigned int i)
 {
 	struct twr_session *s = conn->sess[i];
+	struct tw_ctrl_tuple tu;
 
-	ctl.port_used[s->key.dport] = 0;
+	tuple_of(s, &tu);
+	tw_ctrl_tports_put(ctl.tports, &tu);
 	ctl.nb_sessions--;
 	if (s->started)
 		ctl.st.sessions_removed++;
@@ -285,7 +286,14 @@ conn_drop_session(struct ctrl_conn *conn, unsigned int i)
 
 /*
  * RFC 5357 §3.5: decide a Request-TW-Session. lib/ctrl has validated the message; here the
- * appliance's own limits and resources: total sessions, a free test port, an address of ours.
+ * appliance's own limits and resources: total sessions, a test port, an address of ours.
+ *
+ * The data plane knows a session by its 5-tuple, so sessions share test ports: the port is the
+ * one asked for when it is a test port not already used by a session from the same sender
+ * address and port, else one we pick (RFC 5357 §3.6: Accept-Session carries the port the
+ * Session-Reflector uses), round robin over control.test_ports (tw_ctrl_tports). Refused
+ * (Accept 5, refused_port) only when this sender address and port already has a session on
+ * every test port.
  */
 static void
 cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
@@ -294,6 +302,7 @@ cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
 	const struct tw_conf *c = ctl.app->conf;
 	struct ctrl_conn *conn = arg;
 	struct twr_session *s;
+	struct tw_ctrl_tuple tu = { .family = req->ipvn, .sender_port = req->sender_port };
 	enum tw_ctrl_test_mode tm;
 	uint16_t port;
 	size_t alen = req->ipvn == 6 ? 16 : 4;
@@ -314,15 +323,19 @@ cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
 		ctl.st.refused_limit++;
 		return;
 	}
-	port = port_alloc(req->receiver_port);
+	memcpy(tu.sender, req->sender.addr, alen);
+	memcpy(tu.receiver, req->receiver.addr, alen);
+	port = tw_ctrl_tports_take(ctl.tports, &tu, req->receiver_port);
 	if (port == 0) {
 		ans->accept = TW_CTRL_ACCEPT_TEMP_LIMIT;
 		ctl.st.refused_port++;
 		return;
 	}
 	tm = tw_ctrl_test_mode(req->mode);
+	tu.receiver_port = port;
 	s = rte_zmalloc("twr_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (s == NULL) {
+		tw_ctrl_tports_put(ctl.tports, &tu);
 		ans->accept = TW_CTRL_ACCEPT_INTERNAL;
 		return;
 	}
@@ -346,12 +359,12 @@ cb_session_request(void *arg, const struct tw_ctrl_session_req *req,
 		s->reflect_len = req->padding_reflect;
 	s->owner = conn;
 	if (s->mode != TWR_SESS_UNAUTH && twr_session_keys(ctl.app, s, conn->srv) < 0) {
+		tw_ctrl_tports_put(ctl.tports, &tu);
 		rte_free(s);
 		ans->accept = TW_CTRL_ACCEPT_INTERNAL;
 		return;
 	}
 	conn->sess[conn->nb_sess++] = s;
-	ctl.port_used[port] = 1;
 	ctl.nb_sessions++;
 	ctl.st.sessions_accepted++;
 	ans->port = port;
@@ -361,7 +374,7 @@ static void
 on_start(struct ctrl_conn *conn, const struct tw_ctrl_event *ev)
 {
 	for (uint32_t i = 0; i < ev->nb_sids; i++) {
-		struct twr_session *s = conn_find(conn, ev->sids[i], NULL);
+		struct twr_session *s = conn_find(conn, ev->sids[i]);
 		int ret;
 
 		if (s == NULL || s->started)
@@ -387,13 +400,15 @@ on_stop(struct ctrl_conn *conn, const struct tw_ctrl_event *ev)
 	uint64_t now = rte_get_tsc_cycles();
 
 	for (uint32_t i = 0; i < ev->nb_sids; i++) {
-		struct twr_session *s = conn_find(conn, ev->sids[i], NULL);
+		struct twr_session *s = conn_find(conn, ev->sids[i]);
 		uint64_t t;
 
 		if (s == NULL || s->stop_deadline != 0)
 			continue;
 		t = s->timeout_ns / 1000 * (rte_get_tsc_hz() / 1000000);
 		s->stop_deadline = now + (t ? t : 1);
+		if (conn->next_stop == 0 || s->stop_deadline < conn->next_stop)
+			conn->next_stop = s->stop_deadline;
 	}
 }
 
@@ -690,7 +705,15 @@ twr_ctrl_init(struct twr_app *app)
 	/* RFC 8186: offer PTPv2 timestamps (Modes bit 512) unless configured to NTP only. */
 	sc->modes = c->control_modes | (c->ts_format != TW_CONF_TS_NTP ? TW_CTRL_MODE_PTP : 0);
 	sc->count = c->control_count;
-	sc->max_sessions = c->control_max_sessions_per_conn;
+	/*
+	 * lib/ctrl holds at most TW_CTRL_MAX_SESSIONS (1,024) per connection, the most one
+	 * Start-N-Sessions may list: 100,000 sessions take at least 98 connections.
+	 */
+	sc->max_sessions = RTE_MIN(c->control_max_sessions_per_conn,
+				   (unsigned int)TW_CTRL_MAX_SESSIONS);
+	if (sc->max_sessions < c->control_max_sessions_per_conn)
+		CTRL_LOG(NOTICE, "control.max_sessions_per_connection %u: at most %u per "
+			 "connection", c->control_max_sessions_per_conn, sc->max_sessions);
 	sc->max_padding = c->control_max_padding;
 	sc->step_timeout_ns = (uint64_t)c->control_handshake_timeout_s * TW_TS_NSEC_PER_SEC;
 	sc->refwait_ns = (uint64_t)c->control_refwait_s * TW_TS_NSEC_PER_SEC;
@@ -715,10 +738,22 @@ twr_ctrl_init(struct twr_app *app)
 			key = (uint32_t)mono_ns();
 		tw_ratelim_init(&ctl.ratelim, c->control_conn_rate, c->control_conn_burst, key);
 	}
-	ctl.port_used = rte_zmalloc("twr_ports", 65536, 0);
+	{
+		struct tw_ctrl_port_range r[TW_CONF_MAX_PORT_RANGES];
+		uint64_t key;
+
+		for (unsigned int i = 0; i < c->nb_control_test_ports; i++) {
+			r[i].lo = c->control_test_ports[i].lo;
+			r[i].hi = c->control_test_ports[i].hi;
+		}
+		if (tw_ctrl_getrandom(NULL, (uint8_t *)&key, sizeof(key)) != 0)
+			key = rte_get_tsc_cycles();
+		ctl.tports = tw_ctrl_tports_new(c->control_max_sessions, r,
+						c->nb_control_test_ports, key);
+	}
 	ctl.conns = rte_zmalloc("twr_conns", sizeof(*ctl.conns) * c->control_max_conns, 0);
 	ctl.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (ctl.port_used == NULL || ctl.conns == NULL || ctl.epfd < 0)
+	if (ctl.tports == NULL || ctl.conns == NULL || ctl.epfd < 0)
 		return -ENOMEM;
 	if (c->ike_provider != TW_CONF_IKE_NONE) {
 		int ret = twr_ike_init(c, ctl.epfd, IKE_TAG, ike_done, NULL);
@@ -752,18 +787,50 @@ twr_ctrl_init(struct twr_app *app)
 	return 0;
 }
 
-/* REFWAIT counts from the last test packet too (RFC 5357 §3.8), not only control messages. */
+/*
+ * REFWAIT counts from the last test packet too (RFC 5357 §3.8), not only control messages: tell
+ * lib/ctrl when the connection's sessions last received one. Called only when the connection's
+ * deadline has come, not on every housekeeping pass: reading each session's last_rx_tsc (a cache
+ * line the workers write) ten times a second would cost O(all sessions), 100,000 cache misses a
+ * pass at scale.
+ */
 static void
-conn_touch(struct ctrl_conn *conn, uint64_t now)
+conn_touch(struct ctrl_conn *conn, uint64_t now, uint64_t tsc)
 {
-	uint64_t rx = 0;
+	uint64_t last = 0, ago_us, us_hz = rte_get_tsc_hz() / 1000000;
 
-	for (unsigned int i = 0; i < conn->nb_sess; i++)
-		rx += conn->sess[i]->rx_pkts;
-	if (rx != conn->last_rx_pkts) {
-		conn->last_rx_pkts = rx;
-		tw_ctrl_srv_touch(conn->srv, now);
+	for (unsigned int i = 0; i < conn->nb_sess; i++) {
+		uint64_t t = __atomic_load_n(&conn->sess[i]->last_rx_tsc, __ATOMIC_RELAXED);
+
+		if (t > last)
+			last = t;
 	}
+	if (last == 0)
+		return;
+	ago_us = last >= tsc ? 0 : (tsc - last) / (us_hz ? us_hz : 1);
+	tw_ctrl_srv_touch(conn->srv, now - RTE_MIN(now, ago_us * 1000));
+}
+
+/* Stopped sessions leave the data plane once their Timeout has passed (RFC 5357 §3.8). */
+static void
+conn_expire(struct ctrl_conn *conn, uint64_t tsc)
+{
+	uint64_t next = 0;
+
+	if (conn->next_stop == 0 || tsc < conn->next_stop)
+		return;
+	for (unsigned int j = 0; j < conn->nb_sess;) {
+		struct twr_session *s = conn->sess[j];
+
+		if (s->stop_deadline != 0 && tsc >= s->stop_deadline) {
+			conn_drop_session(conn, j);
+			continue;
+		}
+		if (s->stop_deadline != 0 && (next == 0 || s->stop_deadline < next))
+			next = s->stop_deadline;
+		j++;
+	}
+	conn->next_stop = next;
 }
 
 void
@@ -805,27 +872,20 @@ twr_ctrl_poll(struct twr_app *app, bool housekeep)
 		struct ctrl_conn *conn = ctl.conns[i];
 		struct tw_ctrl_out out = conn_out(conn);
 
-		conn_touch(conn, now);
 		/*
 		 * Edge-triggered epoll reports a readable socket once: input left unread while the
 		 * peer was not reading its answers (backpressure) is picked up here.
 		 */
 		if (!conn->dead && tw_ctrl_srv_closed(conn->srv) == TW_CTRL_OPEN)
 			conn_read(conn, now);
+		if (tw_ctrl_srv_deadline(conn->srv) <= now)
+			conn_touch(conn, now, tsc);
 		if (tw_ctrl_srv_deadline(conn->srv) <= now) {
 			tw_ctrl_srv_tick(conn->srv, now, &out);
 			conn->out_len = out.len;
 			conn_flush(conn);
 		}
-		/* Stopped sessions leave the data plane once their Timeout has passed. */
-		for (unsigned int j = 0; j < conn->nb_sess;) {
-			struct twr_session *s = conn->sess[j];
-
-			if (s->stop_deadline != 0 && tsc >= s->stop_deadline)
-				conn_drop_session(conn, j);
-			else
-				j++;
-		}
+		conn_expire(conn, tsc);
 	}
 reap:
 	for (unsigned int i = 0; i < ctl.nb_conns;) {
@@ -858,9 +918,9 @@ twr_ctrl_close(struct twr_app *app)
 	ctl.epfd = -1;
 	twr_ike_close();	/* wipes the derived secrets */
 	rte_free(ctl.conns);
-	rte_free(ctl.port_used);
+	tw_ctrl_tports_free(ctl.tports);
 	ctl.conns = NULL;
-	ctl.port_used = NULL;
+	ctl.tports = NULL;
 }
 
 void

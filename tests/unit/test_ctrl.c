@@ -27,6 +27,7 @@
 #include "tw_ctrl.h"
 #include "tw_ctrl_crypto.h"
 #include "tw_ctrl_ratelim.h"
+#include "tw_ctrl_tports.h"
 
 #include "ctrl_vectors/ctrl_vectors.h"
 
@@ -3122,6 +3123,111 @@ test_ptp_conf(void **state)
 }
 
 /*
+ * Test ports shared by sessions (tw_ctrl_tports): the asked port when free for this sender, else
+ * the next free one round robin; two senders share a port; one sender address and port gets
+ * every test port once and then nothing; IPv4 and IPv6 apart; put() frees exactly its tuple;
+ * the set never holds more than max; 100,000 sessions on 100 ports with 1,000 sender ports,
+ * each 5-tuple once, then all removed with every probe chain intact.
+ */
+static void
+test_tports(void **state)
+{
+	const struct tw_ctrl_port_range r[] = { { 20100, 20102 }, { 20200, 20200 } };
+	const struct tw_ctrl_port_range big = { 20100, 20199 };
+	struct tw_ctrl_tuple a = { .family = 4, .sender = { 198, 18, 0, 2 },
+				   .receiver = { 198, 18, 0, 1 }, .sender_port = 5000 };
+	struct tw_ctrl_tuple b = a, v6 = { .family = 6, .sender = { 0x20, 0x01, [15] = 2 },
+					   .receiver = { 0x20, 0x01, [15] = 1 },
+					   .sender_port = 5000 };
+	static const struct {
+		uint16_t wanted;
+		uint16_t got;		/* for sender a, in this order */
+	} seq[] = {
+		{ 20101, 20101 },	/* asked, in range, free: honoured */
+		{ 20101, 20100 },	/* asked but taken by this sender: the cursor's one */
+		{ 9999, 20102 },	/* not a test port: ours, round robin (20101 skipped) */
+		{ 0, 20200 },		/* on into the second range */
+		{ 0, 0 },		/* all four ports carry a session of a:5000 */
+		{ 20100, 0 },
+	};
+	struct tw_ctrl_tports *t;
+	uint32_t n = 0;
+
+	(void)state;
+	assert_null(tw_ctrl_tports_new(0, r, 2, 1));
+	assert_null(tw_ctrl_tports_new(8, r, 0, 1));
+	assert_null(tw_ctrl_tports_new(8, &(struct tw_ctrl_port_range){ 10, 9 }, 1, 1));
+	assert_null(tw_ctrl_tports_new(8, &(struct tw_ctrl_port_range){ 0, 9 }, 1, 1));
+	t = tw_ctrl_tports_new(16, r, 2, 0x5eed);
+	assert_non_null(t);
+	assert_true(tw_ctrl_tports_in_ranges(t, 20200));
+	assert_false(tw_ctrl_tports_in_ranges(t, 20103));
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		assert_int_equal(tw_ctrl_tports_take(t, &a, seq[i].wanted), seq[i].got);
+	assert_int_equal(tw_ctrl_tports_count(t), 4);
+	/* Another sender port shares the asked port; so does the same port over IPv6. */
+	b.sender_port = 5001;
+	assert_int_equal(tw_ctrl_tports_take(t, &b, 20101), 20101);
+	assert_int_equal(tw_ctrl_tports_take(t, &v6, 20101), 20101);
+	/* The receiver_port of the argument is ignored by take(). */
+	a.receiver_port = 20101;
+	assert_true(tw_ctrl_tports_has(t, &a));
+	assert_int_equal(tw_ctrl_tports_put(t, &a), 0);
+	assert_false(tw_ctrl_tports_has(t, &a));
+	assert_int_equal(tw_ctrl_tports_put(t, &a), -ENOENT);
+	b.receiver_port = 20101;
+	assert_true(tw_ctrl_tports_has(t, &b));		/* only a's tuple went */
+	v6.receiver_port = 20101;
+	assert_true(tw_ctrl_tports_has(t, &v6));
+	/* The freed port is a's again (asked for, or found). */
+	assert_int_equal(tw_ctrl_tports_take(t, &a, 0), 20101);
+	/* At max, nothing more, whatever the sender. */
+	for (uint16_t p = 1; tw_ctrl_tports_count(t) < 16; p++)
+		assert_int_not_equal(tw_ctrl_tports_take(t, &(struct tw_ctrl_tuple){
+			.family = 4, .sender = { 10, 0, 0, 1 }, .sender_port = p }, 0), 0);
+	b.sender_port = 7;
+	assert_int_equal(tw_ctrl_tports_take(t, &b, 0), 0);
+	tw_ctrl_tports_free(t);
+
+	/* 100,000 sessions: 1,000 sender ports x 100 test ports, every tuple exactly once. */
+	t = tw_ctrl_tports_new(100000, &big, 1, 42);
+	assert_non_null(t);
+	for (uint32_t i = 0; i < 100000; i++) {
+		a.sender_port = (uint16_t)(10000 + i % 1000);
+		assert_int_not_equal(tw_ctrl_tports_take(t, &a, 0), 0);
+	}
+	assert_int_equal(tw_ctrl_tports_count(t), 100000);
+	a.sender_port = 10000;
+	assert_int_equal(tw_ctrl_tports_take(t, &a, 0), 0);	/* full */
+	for (uint32_t sp = 0; sp < 1000; sp++) {
+		for (uint16_t p = 20100; p <= 20199; p++) {
+			a.sender_port = (uint16_t)(10000 + sp);
+			a.receiver_port = p;
+			assert_true(tw_ctrl_tports_has(t, &a));
+			/* Every other one out now, the rest below: backward shifts keep the
+			 * remaining chains reachable. */
+			if ((sp + p) % 2 == 0) {
+				assert_int_equal(tw_ctrl_tports_put(t, &a), 0);
+				n++;
+			}
+		}
+	}
+	assert_int_equal(tw_ctrl_tports_count(t), 100000 - n);
+	for (uint32_t sp = 0; sp < 1000; sp++) {
+		for (uint16_t p = 20100; p <= 20199; p++) {
+			a.sender_port = (uint16_t)(10000 + sp);
+			a.receiver_port = p;
+			assert_int_equal(tw_ctrl_tports_has(t, &a), (sp + p) % 2 != 0);
+			if ((sp + p) % 2 != 0)
+				assert_int_equal(tw_ctrl_tports_put(t, &a), 0);
+		}
+	}
+	assert_int_equal(tw_ctrl_tports_count(t), 0);
+	assert_true(tw_ctrl_tports_mem_size(100000) < 12u * 1024 * 1024);
+	tw_ctrl_tports_free(t);
+}
+
+/*
  * Per-source rate limit of new control connections: a burst, then one per 1/rate; sources
  * apart; an exact-rate client never refused; thousands of sources cost no memory and each
  * newcomer starts with a full bucket; rate 0 is no limit.
@@ -3258,6 +3364,7 @@ main(void)
 		cmocka_unit_test(test_ptp_client_greeting),
 		cmocka_unit_test(test_ptp_golden),
 		cmocka_unit_test(test_ptp_conf),
+		cmocka_unit_test(test_tports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
