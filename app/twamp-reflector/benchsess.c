@@ -17,6 +17,9 @@
  * AES and HMAC session keys (RFC 4656 §3.1), required for auth and enc: the test keys are derived
  * from them and the SID exactly as for a real session (RFC 4656 §4.1.2).
  *
+ * TWAMP-Control itself need not be enabled: the session table and the key pool are sized by
+ * control.max_sessions either way.
+ *
  * Key material in a plain file is for benchmarks: the file must not be readable by group or
  * others (as the keystore), and the line buffer is wiped.
  */
@@ -133,10 +136,6 @@ twr_bench_sessions_load(struct twr_app *app, const char *path)
 	int ret = 0;
 	FILE *f;
 
-	if (!app->conf->control_enabled) {
-		MAIN_LOG(ERR, "--bench-sessions needs control.enabled (the session table and key pool)");
-		return -EINVAL;
-	}
 	f = fopen(path, "r");
 	if (f == NULL) {
 		ret = -errno;

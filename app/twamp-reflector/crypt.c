@@ -28,7 +28,7 @@ twr_session_keys_init(struct twr_app *app)
 {
 	const struct tw_conf *c = app->conf;
 
-	if (!c->control_enabled)
+	if (!c->control_enabled && app->bench_sessions == NULL)
 		return 0;
 	pool.cap = c->control_max_sessions;
 	pool.slots = tw_secmem_alloc(sizeof(*pool.slots) * pool.cap);

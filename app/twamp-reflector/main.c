@@ -450,6 +450,7 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 
 	twr.conf = &conf;
+	twr.bench_sessions = bench_sessions;
 	twr.start_tsc = rte_get_tsc_cycles();
 	twr.nb_workers = (uint16_t)(rte_lcore_count() - 1);
 	if (twr.nb_workers == 0)

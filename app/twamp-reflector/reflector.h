@@ -126,6 +126,7 @@ struct twr_rx_ts {
 
 struct twr_app {
 	const struct tw_conf *conf;
+	const char *bench_sessions;	/* --bench-sessions FILE (benchmarks only), or NULL */
 	uint16_t port;			/* data port */
 	bool port_open;			/* configured: stop and close it at exit */
 	uint16_t tap_port;		/* exception path port (UINT16_MAX when disabled) */
