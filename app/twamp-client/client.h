@@ -71,6 +71,11 @@ struct test_params {
 	bool symmetrical;		/* RFC 6038 symmetrical-size sender format */
 	uint32_t count;			/* packets to send, seq 0 .. count-1 */
 	uint64_t interval_ns;		/* schedule between transmissions */
+	uint64_t pps_milli;		/* -r: rate in 1/1000 pps, wins over interval_ns (pace.h) */
+	bool rate_max;			/* -r max: no schedule, as fast as the sender can */
+	/* --batch: up to this many packets per sendmmsg() and reflections per recvmmsg(); 1 (the
+	 * default): one sendto() per packet at its own time, as before */
+	uint32_t batch;
 	uint32_t padding;		/* Packet Padding octets after the sender's fixed part */
 	uint64_t wait_ns;		/* wait for late reflections after the last send */
 	uint64_t start_unix_ns;		/* first transmission not before (0: at once) */
@@ -302,6 +307,8 @@ struct sender_result {
 	uint64_t refl_ptp;		/* ... and PTPv2 (Z = 1), duplicates included */
 	uint32_t tai_s;			/* kernel's TAI - UTC at the end, used for PTPv2 */
 	uint64_t elapsed_ns;		/* first send to end of wait */
+	uint64_t send_ns;		/* first transmission to the last: the achieved send rate */
+	uint64_t send_blocked;		/* --batch: sendmmsg() found the socket full, retried */
 	bool interrupted;		/* stopped early: signal, or the server stopped the session */
 };
 

@@ -573,6 +573,9 @@ prepare_session(struct ctl *c, struct client_session *s, uint32_t mode, uint32_t
 	s->tp.symmetrical = (mode & TW_CTRL_MODE_SYMMETRICAL) != 0;
 	s->tp.count = o->tp.count;
 	s->tp.interval_ns = o->tp.interval_ns;
+	s->tp.pps_milli = o->tp.pps_milli;
+	s->tp.rate_max = o->tp.rate_max;
+	s->tp.batch = o->tp.batch;
 	s->tp.padding = padding;
 	s->tp.wait_ns = o->tp.wait_ns;
 	s->tp.check = o->tp.check;
@@ -794,6 +797,10 @@ summarize(struct control_info *ci, struct sender_result *tot, struct tw_measure_
 		tot->tai_s = s->res.tai_s;
 		if (s->res.elapsed_ns > tot->elapsed_ns)
 			tot->elapsed_ns = s->res.elapsed_ns;
+		/* Sessions send at once: the total rate is all packets over the longest. */
+		if (s->res.send_ns > tot->send_ns)
+			tot->send_ns = s->res.send_ns;
+		tot->send_blocked += s->res.send_blocked;
 		tot->interrupted |= s->res.interrupted;
 	}
 	if (tw_measure_summarize_many(ms, n, sum) != 0) {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "pace.h"
 #include "tw_ts.h"
 #include "tw_wire.h"
 
@@ -127,6 +128,31 @@ human_formats(FILE *f, const struct client_opts *o, const struct sender_result *
 	fprintf(f, "\n");
 }
 
+/* The asked rate in pps, 0 for "max" or an interval given with -i. */
+static double
+asked_pps(const struct client_opts *o)
+{
+	if (o->tp.pps_milli > 0)
+		return (double)o->tp.pps_milli / 1e3;
+	return o->tp.rate_max || o->tp.interval_ns == 0 ? 0 : 1e9 / (double)o->tp.interval_ns;
+}
+
+/* Achieved send rate and the loss to 4 decimals: what a rate test reads (0.01 % is 1 in 10^4). */
+static void
+human_rate(FILE *f, const struct client_opts *o, const struct sender_result *res,
+	   const struct tw_measure_summary *s)
+{
+	fprintf(f, "send rate %.0f pps (asked ", pace_rate(s->sent, res->send_ns));
+	if (o->tp.rate_max)
+		fprintf(f, "max");
+	else
+		fprintf(f, "%.0f", asked_pps(o));
+	fprintf(f, ", batch %u), lost %" PRIu64 " (%.4f%%)", o->tp.batch, s->lost, s->loss_pct);
+	if (res->send_blocked)
+		fprintf(f, ", socket full %" PRIu64 " times", res->send_blocked);
+	fprintf(f, "\n");
+}
+
 /* Everything after the title line, for one session or a total. */
 static void
 human_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
@@ -135,6 +161,7 @@ human_body(FILE *f, const struct client_opts *o, const struct sender_result *res
 	fprintf(f, "%" PRIu64 " packets transmitted, %" PRIu64 " received, %.1f%% packet loss, "
 		"time %" PRIu64 " ms%s\n", s->sent, s->received, s->loss_pct,
 		res->elapsed_ns / 1000000, res->interrupted ? " (interrupted)" : "");
+	human_rate(f, o, res, s);
 	fprintf(f, "%" PRIu64 " duplicates, %" PRIu64 " reordered, %" PRIu64 " foreign\n",
 		s->duplicates, s->reordered, s->foreign);
 	if (s->rtt.n > 0) {
@@ -294,6 +321,14 @@ json_body(FILE *f, const struct client_opts *o, const struct sender_result *res,
 		s->sent, s->received, s->lost, s->loss_pct, s->duplicates, s->reordered,
 		s->foreign, res->short_pkts, res->wrong_src, res->send_errors, res->socket_drops,
 		res->no_kernel_ts, res->interrupted ? "true" : "false", res->elapsed_ns);
+	/* Rate test fields: asked_pps null for max; send_pps = sent over send_ns. */
+	fprintf(f, "\"batch\":%u,\"asked_pps\":", o->tp.batch);
+	if (o->tp.rate_max)
+		fprintf(f, "null");
+	else
+		fprintf(f, "%.3f", asked_pps(o));
+	fprintf(f, ",\"send_ns\":%" PRIu64 ",\"send_pps\":%.1f,\"send_blocked\":%" PRIu64 ",",
+		res->send_ns, pace_rate(s->sent, res->send_ns), res->send_blocked);
 
 	json_stat(f, "rtt_ns", &s->rtt, true);
 	json_ipdv(f, "ipdv_ns", &s->ipdv);

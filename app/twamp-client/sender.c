@@ -9,6 +9,15 @@
  * due or a reflection arrives. The kernel stamps T4 (SO_TIMESTAMPNS), so the time a reflection
  * waits in the socket before we read it does not count as delay. Control mode runs one session
  * per thread: a session touches only its own socket, buffers and result.
+ *
+ * With --batch N (N > 1) the same loop moves N packets per system call: sendmmsg() sends a batch
+ * once its last packet is due (pace.c: an exact schedule, no catch-up burst larger than N after
+ * a stall), recvmmsg() reads up to RX_MMSG reflections at a time, each with its own kernel
+ * receive timestamp (T4 stays per packet). T1 is read once per batch right before sendmmsg(), so
+ * packet i of a batch leaves after the kernel has sent the i before it: T1 is early by that much
+ * (about a microsecond per packet on veth), which counts into the forward delay and the RTT, not
+ * into the reflector turnaround T3 - T2. Between batches closer than POLL_GUARD_NS apart the
+ * sender spins (draining the socket) instead of sleeping: a sleep's wake-up is later than that.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +33,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "pace.h"
 #include "tw_tcrypt.h"
 #include "tw_ts.h"
 #include "tw_wire.h"
@@ -37,6 +47,30 @@ enum sender_tuning {
 	ERREST_REFRESH_NS = 1000000000,	/* re-read adjtimex once a second */
 	ALL_IN_GRACE_NS = 10000000,	/* once all are back, 10 ms more for duplicates */
 	POLL_MAX_NS = 100000000,	/* sleep at most 100 ms: see a stop from another thread */
+	RX_MMSG = 64,			/* --batch: reflections per recvmmsg() */
+	RX_MMSG_EXTRA = 1024,		/* --batch: RX buffer octets beyond the request's size */
+};
+
+/* Control messages of one reflection: T4, the socket's drop count, the reply TTL. */
+union rx_cbuf {
+	char buf[CMSG_SPACE(sizeof(struct timespec)) + 2 * CMSG_SPACE(sizeof(int)) +
+		 CMSG_SPACE(sizeof(uint32_t))];
+	struct cmsghdr align;
+};
+
+/* --batch: the sendmmsg()/recvmmsg() vectors, set up once per session. */
+struct mmsg {
+	uint32_t batch;
+	struct mmsghdr *tx;
+	struct iovec *tx_iov;
+	uint8_t *tx_buf;		/* batch * tx_len octets, packet i at i * tx_len */
+	uint64_t *t1;			/* T1 of packet i */
+	struct mmsghdr *rx;
+	struct iovec *rx_iov;
+	uint8_t *rx_buf;		/* RX_MMSG * rx_len octets */
+	size_t rx_len;
+	struct sockaddr_storage *rx_from;
+	union rx_cbuf *rx_cbuf;
 };
 
 /*
@@ -75,6 +109,8 @@ struct sender {
 	uint16_t errest;
 	uint32_t tai_s;			/* kernel's TAI - UTC, for PTPv2 timestamps */
 	bool warned_send;
+	struct mmsg *mm;		/* --batch > 1, else NULL */
+	uint64_t last_tx;		/* CLOCK_MONOTONIC after the last transmission */
 };
 
 size_t
@@ -189,6 +225,13 @@ send_failed(struct sender *s, const char *what, uint32_t seq, const char *why)
 	}
 }
 
+/* The time of the last transmission: the send rate is the packets over [start, last_tx]. */
+static void
+note_tx(struct sender *s)
+{
+	s->last_tx = clock_ns(CLOCK_MONOTONIC);
+}
+
 /*
  * One test packet. Unauthenticated (RFC 5357 §4.1.2): Sequence Number, Timestamp, Error
  * Estimate, padding. Authenticated/encrypted (RFC 4656 §4.1.2): the same fields at offsets 0, 16,
@@ -229,6 +272,65 @@ send_one(struct sender *s, uint32_t seq)
 		return;
 	}
 	tw_measure_sent(s->res->m, seq, t1, s->errest);
+	note_tx(s);
+}
+
+/*
+ * --batch: packets seq .. seq+n-1 in one sendmmsg(), built as send_one() builds one. T1 is read
+ * once, last, for all of them unless the seal covers it (encrypted mode: per packet, before its
+ * seal). @return how many sequence numbers were consumed: the packets sent, 1 for a packet that
+ * failed (not sent, so not lost), 0 when the socket was full (the caller retries them).
+ */
+static uint32_t
+send_batch(struct sender *s, uint32_t seq, uint32_t n)
+{
+	const struct test_params *tp = s->tp;
+	struct mmsg *mm = s->mm;
+	uint64_t t1 = 0;
+	int sent;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *p = mm->tx_buf + (size_t)i * s->tx_len;
+
+		if (tp->tc != NULL)
+			memset(p, 0, TW_TCRYPT_SENDER_LEN);
+		put32(p, seq + i);
+		put16(p + s->errest_off, s->errest);
+		if (s->t1_before_seal) {
+			mm->t1[i] = clock_ns(CLOCK_REALTIME);
+			tw_ts_put64(p + s->ts_off, wire_ts(s, mm->t1[i]));
+		}
+		if (tp->tc != NULL &&
+		    tw_tcrypt_ref_seal(tp->tc, TW_TCRYPT_SENDER, p, s->tx_len) != TW_TCRYPT_OK) {
+			if (i == 0) {
+				send_failed(s, "seal", seq, "libcrypto failed");
+				return 1;
+			}
+			n = i;	/* send what is sealed; this one is rebuilt next time */
+			break;
+		}
+	}
+	if (!s->t1_before_seal) {
+		t1 = clock_ns(CLOCK_REALTIME);
+		for (uint32_t i = 0; i < n; i++) {
+			mm->t1[i] = t1;
+			tw_ts_put64(mm->tx_buf + (size_t)i * s->tx_len + s->ts_off, wire_ts(s, t1));
+		}
+	}
+	sent = sendmmsg(s->fd, mm->tx, n, 0);
+	if (sent < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR) {
+			s->res->send_blocked++;
+			return 0;
+		}
+		send_failed(s, "sendmmsg", seq, strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < sent; i++)
+		tw_measure_sent(s->res->m, seq + (uint32_t)i, mm->t1[i], s->errest);
+	if (sent > 0)
+		note_tx(s);
+	return (uint32_t)sent;
 }
 
 /* T2/T3 are NTP unless the reflector's Error Estimate has Z set (PTP, RFC 8186 §2.3); PTPv2
@@ -242,7 +344,8 @@ refl_ts(const struct sender *s, const uint8_t *p, uint16_t errest)
 }
 
 static void
-handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, int ttl)
+handle(struct sender *s, uint8_t *buf, size_t len, const struct sockaddr *from, uint64_t t4,
+       int ttl)
 {
 	const struct refl_layout *lay = s->lay;
 	struct sender_result *res = s->res;
@@ -264,7 +367,7 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 	/* Authenticated/encrypted: decrypt and verify before reading a single field; an answer
 	 * that fails is not matched to anything. */
 	if (s->tp->tc != NULL &&
-	    tw_tcrypt_ref_verify(s->tp->tc, TW_TCRYPT_REFLECTOR, s->rx, len) != TW_TCRYPT_OK) {
+	    tw_tcrypt_ref_verify(s->tp->tc, TW_TCRYPT_REFLECTOR, buf, len) != TW_TCRYPT_OK) {
 		res->bad_hmac++;
 		if (s->tp->check)
 			check_bad_hmac(&res->check, len);
@@ -272,25 +375,25 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 	}
 
 	memset(&r, 0, sizeof(r));
-	r.refl_seq = get32(s->rx + lay->off_seq);
-	r.refl_errest = get16(s->rx + lay->off_errest);
+	r.refl_seq = get32(buf + lay->off_seq);
+	r.refl_errest = get16(buf + lay->off_errest);
 	/* Each reflection says its own format: whatever we sent or negotiated, decode by Z. */
 	if (r.refl_errest & TW_TS_ERREST_Z)
 		res->refl_ptp++;
 	else
 		res->refl_ntp++;
-	r.t3 = refl_ts(s, s->rx + lay->off_tx_ts, r.refl_errest);
-	r.t2 = refl_ts(s, s->rx + lay->off_rx_ts, r.refl_errest);
+	r.t3 = refl_ts(s, buf + lay->off_tx_ts, r.refl_errest);
+	r.t2 = refl_ts(s, buf + lay->off_rx_ts, r.refl_errest);
 	r.t4 = t4;
-	r.sender_seq = get32(s->rx + lay->off_sender_seq);
-	r.sender_ttl = s->rx[lay->off_sender_ttl];
+	r.sender_seq = get32(buf + lay->off_sender_seq);
+	r.sender_ttl = buf[lay->off_sender_ttl];
 	r.reply_ttl = (int16_t)ttl;
 	v = tw_measure_reflected(res->m, &r);
 
 	if (s->tp->check) {
 		struct check_input in = {
 			.lay = lay,
-			.buf = s->rx,
+			.buf = buf,
 			.len = len,
 			.req_len = s->tx_len,
 			.sent = v == TW_MEASURE_UNKNOWN_SEQ ? NULL : &res->m->rec[r.sender_seq],
@@ -310,16 +413,45 @@ handle(struct sender *s, size_t len, const struct sockaddr *from, uint64_t t4, i
 	}
 }
 
+/* T4, the reply TTL and the socket's drop count from one datagram's control messages; T4 read
+ * now (and counted) if the kernel gave none. */
+static void
+rx_meta(struct sender *s, struct msghdr *mh, uint64_t *t4, int *ttl)
+{
+	bool have_ts = false;
+
+	*ttl = -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			*t4 = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+			have_ts = true;
+		} else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t drops;
+
+			/* Cumulative: datagrams the kernel dropped on this socket. */
+			memcpy(&drops, CMSG_DATA(cm), sizeof(drops));
+			s->res->socket_drops = drops;
+		} else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+			   (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(ttl, CMSG_DATA(cm), sizeof(*ttl));
+		}
+	}
+	if (!have_ts) {
+		/* Should not happen with SO_TIMESTAMPNS; fall back, and say so. */
+		*t4 = clock_ns(CLOCK_REALTIME);
+		s->res->no_kernel_ts++;
+	}
+}
+
 /* Read what is queued, up to DRAIN_BUDGET datagrams. @return 0, or -1 on a socket error. */
 static int
-drain(struct sender *s)
+drain_one(struct sender *s)
 {
 	for (int i = 0; i < DRAIN_BUDGET; i++) {
-		union {
-			char buf[CMSG_SPACE(sizeof(struct timespec)) + 2 * CMSG_SPACE(sizeof(int)) +
-				 CMSG_SPACE(sizeof(uint32_t))];
-			struct cmsghdr align;
-		} cbuf;
+		union rx_cbuf cbuf;
 		struct sockaddr_storage from;
 		struct iovec iov = { .iov_base = s->rx, .iov_len = RX_BUF_LEN };
 		struct msghdr mh = {
@@ -330,10 +462,8 @@ drain(struct sender *s)
 			.msg_control = cbuf.buf,
 			.msg_controllen = sizeof(cbuf.buf),
 		};
-		struct cmsghdr *cm;
-		bool have_ts = false;
 		uint64_t t4 = 0;
-		int ttl = -1;
+		int ttl;
 		ssize_t n;
 
 		n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
@@ -345,33 +475,56 @@ drain(struct sender *s)
 			fprintf(stderr, "twamp-client: recvmsg: %s\n", strerror(errno));
 			return -1;
 		}
-		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-				struct timespec ts;
-
-				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-				t4 = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-				have_ts = true;
-			} else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
-				uint32_t drops;
-
-				/* Cumulative: datagrams the kernel dropped on this socket. */
-				memcpy(&drops, CMSG_DATA(cm), sizeof(drops));
-				s->res->socket_drops = drops;
-			} else if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
-				   (cm->cmsg_level == IPPROTO_IPV6 &&
-				    cm->cmsg_type == IPV6_HOPLIMIT)) {
-				memcpy(&ttl, CMSG_DATA(cm), sizeof(ttl));
-			}
-		}
-		if (!have_ts) {
-			/* Should not happen with SO_TIMESTAMPNS; fall back, and say so. */
-			t4 = clock_ns(CLOCK_REALTIME);
-			s->res->no_kernel_ts++;
-		}
-		handle(s, (size_t)n, (const struct sockaddr *)&from, t4, ttl);
+		rx_meta(s, &mh, &t4, &ttl);
+		handle(s, s->rx, (size_t)n, (const struct sockaddr *)&from, t4, ttl);
 	}
 	return 0;
+}
+
+/* --batch: the same with recvmmsg(), RX_MMSG at a time, each reflection with its own T4. */
+static int
+drain_mmsg(struct sender *s)
+{
+	struct mmsg *mm = s->mm;
+
+	for (int got = 0; got < DRAIN_BUDGET;) {
+		int n;
+
+		/* recvmmsg() writes the lengths back: reset them every call. */
+		for (int i = 0; i < RX_MMSG; i++) {
+			mm->rx[i].msg_hdr.msg_namelen = sizeof(mm->rx_from[i]);
+			mm->rx[i].msg_hdr.msg_controllen = sizeof(mm->rx_cbuf[i].buf);
+		}
+		n = recvmmsg(s->fd, mm->rx, RX_MMSG, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "twamp-client: recvmmsg: %s\n", strerror(errno));
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t t4 = 0;
+			int ttl;
+
+			rx_meta(s, &mm->rx[i].msg_hdr, &t4, &ttl);
+			/* A reflection longer than rx_len arrives truncated (MSG_TRUNC); the
+			 * fields we read and check are all within the request's size. */
+			handle(s, (uint8_t *)mm->rx_iov[i].iov_base, mm->rx[i].msg_len,
+			       (const struct sockaddr *)&mm->rx_from[i], t4, ttl);
+		}
+		if (n < RX_MMSG)
+			return 0;
+		got += n;
+	}
+	return 0;
+}
+
+static int
+drain(struct sender *s)
+{
+	return s->mm != NULL ? drain_mmsg(s) : drain_one(s);
 }
 
 /*
@@ -445,6 +598,141 @@ wait_start(struct sender *s)
 	return 0;
 }
 
+static void
+mmsg_free(struct mmsg *mm)
+{
+	if (mm == NULL)
+		return;
+	free(mm->tx);
+	free(mm->tx_iov);
+	free(mm->tx_buf);
+	free(mm->t1);
+	free(mm->rx);
+	free(mm->rx_iov);
+	free(mm->rx_buf);
+	free(mm->rx_from);
+	free(mm->rx_cbuf);
+	free(mm);
+}
+
+/* The vectors of --batch: every TX message points at the reflector, its own buffer (the
+ * padding, zeros or RFC 6038 octets, copied from s->tx once); every RX message at its own buffer,
+ * address and control buffer. @return NULL on ENOMEM. */
+static struct mmsg *
+mmsg_create(const struct sender *s, uint32_t batch)
+{
+	struct mmsg *mm = calloc(1, sizeof(*mm));
+
+	if (mm == NULL)
+		return NULL;
+	mm->batch = batch;
+	mm->rx_len = s->tx_len + RX_MMSG_EXTRA;
+	mm->tx = calloc(batch, sizeof(*mm->tx));
+	mm->tx_iov = calloc(batch, sizeof(*mm->tx_iov));
+	mm->tx_buf = calloc(batch, s->tx_len);
+	mm->t1 = calloc(batch, sizeof(*mm->t1));
+	mm->rx = calloc(RX_MMSG, sizeof(*mm->rx));
+	mm->rx_iov = calloc(RX_MMSG, sizeof(*mm->rx_iov));
+	mm->rx_buf = calloc(RX_MMSG, mm->rx_len);
+	mm->rx_from = calloc(RX_MMSG, sizeof(*mm->rx_from));
+	mm->rx_cbuf = calloc(RX_MMSG, sizeof(*mm->rx_cbuf));
+	if (mm->tx == NULL || mm->tx_iov == NULL || mm->tx_buf == NULL || mm->t1 == NULL ||
+	    mm->rx == NULL || mm->rx_iov == NULL || mm->rx_buf == NULL || mm->rx_from == NULL ||
+	    mm->rx_cbuf == NULL) {
+		mmsg_free(mm);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < batch; i++) {
+		uint8_t *p = mm->tx_buf + (size_t)i * s->tx_len;
+
+		memcpy(p, s->tx, s->tx_len);
+		mm->tx_iov[i] = (struct iovec){ .iov_base = p, .iov_len = s->tx_len };
+		mm->tx[i].msg_hdr = (struct msghdr){
+			.msg_name = (void *)&s->tp->peer,
+			.msg_namelen = s->tp->peer_len,
+			.msg_iov = &mm->tx_iov[i],
+			.msg_iovlen = 1,
+		};
+	}
+	for (int i = 0; i < RX_MMSG; i++) {
+		mm->rx_iov[i] = (struct iovec){
+			.iov_base = mm->rx_buf + (size_t)i * mm->rx_len,
+			.iov_len = mm->rx_len,
+		};
+		mm->rx[i].msg_hdr = (struct msghdr){
+			.msg_name = &mm->rx_from[i],
+			.msg_iov = &mm->rx_iov[i],
+			.msg_iovlen = 1,
+			.msg_control = mm->rx_cbuf[i].buf,
+		};
+	}
+	return mm;
+}
+
+/*
+ * Spin until mono_deadline, draining the socket: --batch between batches closer than
+ * POLL_GUARD_NS, where a sleep would wake too late for the rate asked. @return 0 or -1.
+ */
+static int
+spin_until(struct sender *s, uint64_t mono_deadline)
+{
+	while (clock_ns(CLOCK_MONOTONIC) < mono_deadline && sender_stopping() == 0) {
+		if (drain(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The send loop of --batch: a batch leaves once its last packet is due (so it is never sent
+ * early as a whole, and packet i of it at most (batch - 1) intervals late). A sender that falls
+ * more than two batches behind (a stall, or a rate it cannot reach) restarts the schedule from
+ * now: it then sends slower than asked, which the report shows, never in catch-up bursts.
+ * @return 0 or -1.
+ */
+static int
+run_batched(struct sender *s, uint64_t start, uint64_t *refresh)
+{
+	const struct test_params *tp = s->tp;
+	struct pace pace = { .pps_milli = tp->pps_milli, .interval_ns = tp->interval_ns };
+	uint64_t base = start;		/* schedule origin ... */
+	uint32_t base_seq = 0;		/* ... and the sequence number due at it */
+	uint32_t batch = s->mm->batch;
+
+	if (tp->rate_max)
+		pace = (struct pace){ 0 };
+	for (uint32_t seq = 0; seq < tp->count && sender_stopping() == 0;) {
+		uint32_t want = tp->count - seq < batch ? tp->count - seq : batch;
+		uint32_t due;
+		uint64_t now;
+
+		if (drain(s) < 0)
+			return -1;
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now >= *refresh) {
+			read_clock_state(s);
+			*refresh = now + ERREST_REFRESH_NS;
+		}
+		due = pace_due(&pace, now - base, seq - base_seq, 2 * batch + 1, UINT64_MAX);
+		if (due > 2 * batch && !tp->rate_max) {
+			base = now;
+			base_seq = seq;
+			due = 1;
+		}
+		if (due < want) {
+			uint64_t at = base + pace_offset_ns(&pace, seq - base_seq + want - 1);
+
+			if (at - now > POLL_GUARD_NS)
+				wait_until(s, at);
+			else if (spin_until(s, at) < 0)
+				return -1;
+			continue;
+		}
+		seq += send_batch(s, seq, want);
+	}
+	return 0;
+}
+
 int
 sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 {
@@ -484,6 +772,14 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 	}
 	if (tp->reflect_fill > 0)
 		memcpy(s.tx + fixed, tp->reflect, tp->reflect_fill);
+	if (tp->batch > 1) {
+		s.mm = mmsg_create(&s, tp->batch);
+		if (s.mm == NULL) {
+			fprintf(stderr, "twamp-client: cannot allocate --batch %u buffers\n",
+				tp->batch);
+			goto out;
+		}
+	}
 
 	if (wait_start(&s) < 0)
 		goto out;
@@ -491,7 +787,9 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 	start = clock_ns(CLOCK_MONOTONIC);
 	next = start;
 	refresh = start + ERREST_REFRESH_NS;
-	for (uint32_t seq = 0; seq < tp->count && sender_stopping() == 0;) {
+	if (s.mm != NULL && run_batched(&s, start, &refresh) < 0)
+		goto out;
+	for (uint32_t seq = 0; s.mm == NULL && seq < tp->count && sender_stopping() == 0;) {
 		uint64_t now;
 
 		if (drain(&s) < 0)
@@ -515,6 +813,7 @@ sender_run(const struct test_params *tp, int fd, struct sender_result *res)
 	res->interrupted = sender_stopping() > 0;
 	res->sender_errest = s.errest;
 	res->tai_s = s.tai_s;
+	res->send_ns = s.last_tx > start ? s.last_tx - start : 0;
 	if (wait_late(&s) < 0)
 		goto out;
 	res->elapsed_ns = clock_ns(CLOCK_MONOTONIC) - start;
@@ -524,6 +823,7 @@ out:
 		tw_measure_free(res->m);
 		res->m = NULL;
 	}
+	mmsg_free(s.mm);
 	free(s.tx);
 	free(s.rx);
 	return ret;
