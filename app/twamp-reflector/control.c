@@ -409,6 +409,13 @@ twr_stats_sum(const struct twr_app *app, struct twr_worker_stats *sum)
 			sum->t3_lead[k] += s->t3_lead[k];
 			sum->t3_bursts[k] += s->t3_bursts[k];
 		}
+		sum->busy_tsc += s->busy_tsc;
+		sum->empty_polls += s->empty_polls;
+		sum->dist_pkts += s->dist_pkts;
+		sum->drop_dist_full += s->drop_dist_full;
+		sum->dist_answers += s->dist_answers;
+		sum->answers_queued += s->answers_queued;
+		sum->drop_answer_full += s->drop_answer_full;
 	}
 }
 
@@ -447,6 +454,20 @@ twr_stats_print(const struct twr_app *app, FILE *f)
 	fprintf(f, "  %-24s %" PRIu64 "\n", "exception_from_kernel", app->exc_from_kernel);
 	fprintf(f, "  %-24s %" PRIu64 "\n", "exception_from_kernel_drop",
 		app->exc_from_kernel_drop + s.drop_inject_full);
+	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_distribute_full", s.drop_dist_full);
+	fprintf(f, "  %-24s %" PRIu64 "\n", "drop_answer_full", s.drop_answer_full);
+	/* Per worker: what each did and its CPU use over the run (busy cycles / uptime). */
+	for (uint16_t i = 0; i < app->nb_workers; i++) {
+		const struct twr_worker_stats *w = &app->workers[i].st;
+		uint64_t up = rte_get_tsc_cycles() - app->start_tsc;
+
+		fprintf(f, "  worker %u (lcore %u%s): rx %" PRIu64 " reflected %" PRIu64
+			" tx %" PRIu64 " busy_tsc %" PRIu64 " (%.1f%% of uptime) empty_polls %"
+			PRIu64 "\n", i, app->workers[i].lcore,
+			app->dist == TWR_DIST_SOFTWARE ? (i == 0 ? ", RX/TX" : ", by ring") : "",
+			w->rx_pkts, w->verdict[TW_V_REFLECT], w->tx_pkts, w->busy_tsc,
+			up ? 100.0 * (double)w->busy_tsc / (double)up : 0.0, w->empty_polls);
+	}
 	port_print(f, "data port", app->port);
 	if (app->tap_port != UINT16_MAX)
 		port_print(f, "exception port", app->tap_port);

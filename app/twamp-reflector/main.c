@@ -23,6 +23,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "log.h"
@@ -313,13 +314,65 @@ workers_init(struct twr_app *app)
 	return 0;
 }
 
-static void
+/*
+ * Software distribution (port.distribution): worker 0 polls the port's one queue pair and hands
+ * each other worker its packets through a ring, stamped with the TSC it read after the RX burst
+ * (a dynamic mbuf field: their T2); each other worker hands its answers back through another ring
+ * for worker 0 to send. Every ring has one producer and one consumer.
+ */
+static int
+dist_init(struct twr_app *app)
+{
+	static const struct rte_mbuf_dynfield tsc_field = {
+		.name = "twamp_reflector_rx_tsc",
+		.size = sizeof(uint64_t),
+		.align = __alignof__(uint64_t),
+	};
+	int off;
+
+	for (uint16_t i = 0; i < app->nb_workers; i++) {
+		app->workers[i].rx_tsc_off = -1;
+		app->workers[i].has_queue = app->dist == TWR_DIST_RSS || i == 0;
+	}
+	if (app->dist != TWR_DIST_SOFTWARE)
+		return 0;
+	off = rte_mbuf_dynfield_register(&tsc_field);
+	if (off < 0) {
+		MAIN_LOG(ERR, "cannot register the RX TSC mbuf field: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	for (uint16_t i = 0; i < app->nb_workers; i++) {
+		struct twr_worker *w = &app->workers[i];
+		int socket = (int)rte_lcore_to_socket_id(w->lcore);
+		char name[RTE_RING_NAMESIZE];
+
+		w->rx_tsc_off = off;
+		w->dist_rx = i == 0;
+		if (i == 0)
+			continue;	/* its own share never leaves it */
+		snprintf(name, sizeof(name), "twr_dist%u", i);
+		w->dist_ring = rte_ring_create(name, TWR_DIST_RING_SIZE, socket,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "twr_ans%u", i);
+		w->answer_ring = rte_ring_create(name, TWR_DIST_RING_SIZE, socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->dist_ring == NULL || w->answer_ring == NULL) {
+			MAIN_LOG(ERR, "worker %u: cannot create the distribution rings: %s", i,
+				 rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int
 workers_bind_port(struct twr_app *app)
 {
 	for (uint16_t i = 0; i < app->nb_workers; i++) {
 		struct twr_worker *w = &app->workers[i];
 
 		w->port = app->port;
+		w->queue = app->dist == TWR_DIST_RSS ? i : 0;
 		w->tx_csum_offload = app->tx_csum_offload;
 		w->refl.csum = app->tx_csum_offload ? TW_CSUM_OFFLOAD : TW_CSUM_SW;
 		/* RFC 8186: TWAMP Light has no negotiation; "auto" answers in the sender's format. */
@@ -327,6 +380,7 @@ workers_bind_port(struct twr_app *app)
 				    app->conf->ts_format == TW_CONF_TS_PTP ? TW_REFL_FMT_PTP :
 									     TW_REFL_FMT_SENDER;
 	}
+	return dist_init(app);
 }
 
 /*
@@ -360,6 +414,12 @@ workers_free(struct twr_app *app)
 			rte_pktmbuf_free(m);
 		while (w->inject_ring && rte_ring_dequeue(w->inject_ring, &m) == 0)
 			rte_pktmbuf_free(m);
+		while (w->dist_ring && rte_ring_dequeue(w->dist_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		while (w->answer_ring && rte_ring_dequeue(w->answer_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->dist_ring);
+		rte_ring_free(w->answer_ring);
 		tw_tcrypt_mgr_free(w->tcrypt);
 		rte_ring_free(w->exc_ring);
 		rte_ring_free(w->inject_ring);
@@ -475,9 +535,8 @@ main(int argc, char **argv)
 	}
 	if (bench_sessions != NULL && twr_bench_sessions_load(&twr, bench_sessions) < 0)
 		goto out_workers;
-	if (twr_ports_init(&twr) < 0)
+	if (twr_ports_init(&twr) < 0 || workers_bind_port(&twr) < 0)
 		goto out_ports;
-	workers_bind_port(&twr);
 	memory_log(&twr);
 	if (twr_ctrl_init(&twr) < 0) {
 		MAIN_LOG(ERR, "cannot start the TWAMP-Control server");

@@ -68,7 +68,8 @@ setup_port(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd, uint1
 	if (ret < 0)
 		return ret;
 	if (nb_q > info.max_rx_queues || nb_q > info.max_tx_queues) {
-		PORT_LOG(ERR, "port %u (%s) has %u RX / %u TX queues, %u workers need one pair each",
+		PORT_LOG(ERR, "port %u (%s) has %u RX / %u TX queues, %u are needed (with "
+			 "port.distribution: rss, one pair per worker; software needs one)",
 			 port, info.driver_name, info.max_rx_queues, info.max_tx_queues, nb_q);
 		return -EINVAL;
 	}
@@ -77,8 +78,9 @@ setup_port(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd, uint1
 	 * whether we poll them or not: a queue nobody polls silently loses its share.
 	 */
 	if (strcmp(info.driver_name, "net_af_packet") == 0 && info.max_rx_queues != nb_q) {
-		PORT_LOG(ERR, "port %u: net_af_packet has qpairs=%u but there are %u workers: set "
-			 "qpairs=%u in port.device", port, info.max_rx_queues, nb_q, nb_q);
+		PORT_LOG(ERR, "port %u: net_af_packet has qpairs=%u but %u queue pair(s) are used: "
+			 "set qpairs=%u in port.device (or port.distribution: software with qpairs=1)",
+			 port, info.max_rx_queues, nb_q, nb_q);
 		return -EINVAL;
 	}
 	if (nb_q > 1) {
@@ -224,7 +226,45 @@ pool_size(const struct twr_app *app, uint16_t nb_rxd, uint16_t nb_txd)
 	/* Every place an mbuf can wait: NIC rings, our rings, bursts in flight, per-lcore caches. */
 	unsigned int per_worker = nb_rxd + nb_txd + 2 * TWR_RING_SIZE + 4 * TWR_BURST + 256;
 
+	if (app->dist == TWR_DIST_SOFTWARE)
+		per_worker += 2 * TWR_DIST_RING_SIZE;	/* its packet and answer rings */
 	return app->nb_workers * per_worker + 2 * 1024 + 256 * 2;
+}
+
+/*
+ * port.distribution: rss needs a queue pair per worker; software uses one, whatever the port
+ * has. auto takes rss when the port can (with one worker the two are the same thing).
+ */
+static int
+pick_distribution(struct twr_app *app)
+{
+	const struct tw_conf *c = app->conf;
+	struct rte_eth_dev_info info;
+	uint16_t maxq;
+	int ret;
+
+	ret = rte_eth_dev_info_get(app->port, &info);
+	if (ret < 0)
+		return ret;
+	maxq = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
+	if (app->nb_workers == 1 || c->distribution == TW_CONF_DIST_RSS ||
+	    (c->distribution == TW_CONF_DIST_AUTO && maxq >= app->nb_workers)) {
+		app->dist = TWR_DIST_RSS;
+		app->nb_queues = app->nb_workers;
+	} else {
+		app->dist = TWR_DIST_SOFTWARE;
+		app->nb_queues = 1;
+		if (app->nb_workers > TWR_DIST_MAX_WORKERS) {
+			PORT_LOG(ERR, "software distribution feeds at most %u workers, not %u",
+				 TWR_DIST_MAX_WORKERS, app->nb_workers);
+			return -EINVAL;
+		}
+	}
+	PORT_LOG(INFO, "data port %u (%s, %u RX / %u TX queues): %s distribution over %u "
+		 "worker(s), %u queue pair(s)", app->port, info.driver_name, info.max_rx_queues,
+		 info.max_tx_queues, app->dist == TWR_DIST_RSS ? "RSS" : "software",
+		 app->nb_workers, app->nb_queues);
+	return 0;
 }
 
 /*
@@ -274,6 +314,9 @@ twr_ports_init(struct twr_app *app)
 	socket = rte_eth_dev_socket_id(app->port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
+	ret = pick_distribution(app);
+	if (ret < 0)
+		return ret;
 
 	need = pool_size(app, c->rx_desc, c->tx_desc);
 	if (nb_mbufs < need) {
@@ -292,7 +335,7 @@ twr_ports_init(struct twr_app *app)
 		return -rte_errno;
 	}
 
-	ret = setup_port(app->port, app->nb_workers, c->rx_desc, c->tx_desc, c->mtu, app->pool,
+	ret = setup_port(app->port, app->nb_queues, c->rx_desc, c->tx_desc, c->mtu, app->pool,
 			 c->csum_offload != TW_CONF_OFF, &app->tx_csum_offload, &app->rx_csum_offload,
 			 c->rx_ts != TW_CONF_RX_TS_SOFTWARE, &rx_ts_offload);
 	app->port_open = true;
@@ -317,7 +360,7 @@ twr_ports_init(struct twr_app *app)
 	rte_eth_macaddr_get(app->port, &mac);
 	PORT_LOG(INFO, "data port %u (%s): " RTE_ETHER_ADDR_PRT_FMT ", %u queue pair(s), "
 		 "TX checksum %s, RX checksum %s", app->port, c->port_device,
-		 RTE_ETHER_ADDR_BYTES(&mac), app->nb_workers,
+		 RTE_ETHER_ADDR_BYTES(&mac), app->nb_queues,
 		 app->tx_csum_offload ? "offloaded" : "software",
 		 app->rx_csum_offload ? "offloaded" : "software");
 

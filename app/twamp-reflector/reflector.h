@@ -27,6 +27,17 @@ enum {
 	TWR_MAX_WORKERS = RTE_MAX_LCORE,
 	TWR_RING_SIZE = 1024,		/* per-worker exception and inject rings */
 	TWR_HOUSEKEEP_EVERY = 1024,	/* loop iterations between worker housekeeping */
+	TWR_DIST_RING_SIZE = 1024,	/* software distribution: per-worker packet and answer rings */
+	TWR_DIST_MAX_WORKERS = 16,	/* software distribution: one RX worker feeds at most this */
+	/* Light flows in a worker's table above which their buckets are prefetched per burst (the
+	 * table then outgrows L2: 4096 flows span at least 1 MiB of 64-octet entries). */
+	TWR_FLOW_PREFETCH_MIN = 4096,
+};
+
+/* How received packets reach the workers (port.distribution, resolved at start). */
+enum twr_dist {
+	TWR_DIST_RSS = 0,	/* a queue pair per worker, the port's RSS picks the worker */
+	TWR_DIST_SOFTWARE,	/* one queue pair; worker 0 hashes the 5-tuple and hands packets over */
 };
 
 enum twr_sess_mode {
@@ -91,6 +102,17 @@ struct twr_worker_stats {
 	uint64_t rx_ts_sw;		/* ... which this packet lacked: the burst's software T2 */
 	uint64_t t3_lead[TWR_T3_KINDS];	/* TSC cycles from T3 to rte_eth_tx_burst(), summed */
 	uint64_t t3_bursts[TWR_T3_KINDS];	/* bursts measured */
+	/* CPU use: TSC cycles from after an RX burst (or ring dequeue) that brought packets to
+	 * after its TX, summed; and polls that brought none. busy / (busy + idle time) is load. */
+	uint64_t busy_tsc;
+	uint64_t empty_polls;
+	/* Software distribution (TWR_DIST_SOFTWARE). On the RX worker (0): */
+	uint64_t dist_pkts;		/* received packets handed to another worker */
+	uint64_t drop_dist_full;	/* ... refused: that worker's packet ring was full */
+	uint64_t dist_answers;		/* other workers' answers sent on the port */
+	/* On the other workers: */
+	uint64_t answers_queued;	/* answers handed to the RX worker for TX */
+	uint64_t drop_answer_full;	/* ... refused: the answer ring was full */
 } __rte_cache_aligned;
 
 struct twr_worker {
@@ -105,6 +127,11 @@ struct twr_worker {
 	struct tw_tcrypt_mgr *tcrypt;	/* dp: this worker's IPsec-MB manager */
 	void *flow_mem;
 	bool tx_csum_offload;
+	bool has_queue;			/* polls a queue pair (rss: every worker; software: worker 0) */
+	bool dist_rx;			/* software distribution's RX worker (worker 0) */
+	int rx_tsc_off;			/* software: mbuf dynfield with the RX worker's T2 TSC */
+	struct rte_ring *dist_ring;	/* software: RX worker -> this worker, packets (SP/SC) */
+	struct rte_ring *answer_ring;	/* software, not worker 0: answers -> RX worker (SP/SC) */
 	/* dp: rw, tel/cp: ro */
 	struct twr_worker_stats st;
 } __rte_cache_aligned;
@@ -131,6 +158,8 @@ struct twr_app {
 	bool port_open;			/* configured: stop and close it at exit */
 	uint16_t tap_port;		/* exception path port (UINT16_MAX when disabled) */
 	uint16_t nb_workers;
+	enum twr_dist dist;		/* ro after init */
+	uint16_t nb_queues;		/* queue pairs of the data port in use */
 	bool tx_csum_offload;
 	bool rx_csum_offload;
 	struct twr_rx_ts rx_ts;		/* data port receive timestamps */
@@ -179,6 +208,8 @@ void twr_ports_watch(struct twr_app *app);
 
 /* worker.c */
 int twr_worker_main(void *arg);
+/* Software distribution: which of nb workers a received frame belongs to (its 5-tuple's). */
+uint16_t twr_dist_pick(const struct rte_mbuf *m, uint16_t nb);
 
 /* control.c */
 /* Refuses (-errno, logged) a clock.phc it cannot open or read: the caller stops. */

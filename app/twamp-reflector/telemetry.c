@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DPDK telemetry endpoints (dpdk-telemetry.py): /twamp/stats (totals), /twamp/workers,N (one
- * worker), /twamp/ports, /twamp/clock, /twamp/flows. Counters are read without locks while workers write them:
+ * worker: counters, CPU use, its crypto path), /twamp/ports, /twamp/clock, /twamp/flows. Counters are read without locks while workers write them:
  * each is a naturally aligned 64-bit word, so a read sees an old or a new value, never a torn one.
  */
 #include <inttypes.h>
@@ -48,6 +48,16 @@ add_stats(struct rte_tel_data *d, const struct twr_worker_stats *s)
 					  s->t3_lead[k] / s->t3_bursts[k] * 1000000000ULL /
 					  rte_get_tsc_hz());
 	}
+	/* CPU use: TSC cycles in bursts that brought packets (RX to TX), and polls that did not.
+	 * Busy share of a worker over an interval = delta busy_tsc / (delta seconds * tsc_hz). */
+	rte_tel_data_add_dict_u64(d, "busy_tsc", s->busy_tsc);
+	rte_tel_data_add_dict_u64(d, "empty_polls", s->empty_polls);
+	/* Software distribution: the RX worker's hand-overs, the other workers' answers back */
+	rte_tel_data_add_dict_u64(d, "distributed_packets", s->dist_pkts);
+	rte_tel_data_add_dict_u64(d, "drop_distribute_full", s->drop_dist_full);
+	rte_tel_data_add_dict_u64(d, "distributed_answers_sent", s->dist_answers);
+	rte_tel_data_add_dict_u64(d, "answers_queued", s->answers_queued);
+	rte_tel_data_add_dict_u64(d, "drop_answer_full", s->drop_answer_full);
 }
 
 static int
@@ -58,6 +68,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	twr_stats_sum(app, &s);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", app->nb_workers);
+	rte_tel_data_add_dict_string(d, "distribution",
+				     app->dist == TWR_DIST_RSS ? "rss" : "software");
+	rte_tel_data_add_dict_u64(d, "queue_pairs", app->nb_queues);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	rte_tel_data_add_dict_u64(d, "uptime_s",
 				  (rte_get_tsc_cycles() - app->start_tsc) / rte_get_tsc_hz());
 	add_stats(d, &s);
@@ -86,6 +100,11 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore", app->workers[id].lcore);
 	rte_tel_data_add_dict_u64(d, "queue", app->workers[id].queue);
+	/* software distribution: only worker 0 polls the port; the others get packets by ring */
+	rte_tel_data_add_dict_int(d, "polls_port", app->workers[id].has_queue);
+	/* the IPsec-MB code path this worker's manager uses (best the CPU has, picked at start) */
+	rte_tel_data_add_dict_string(d, "crypto_arch",
+				     tw_tcrypt_mgr_describe(app->workers[id].tcrypt));
 	add_stats(d, &app->workers[id].st);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -101,56 +102,6 @@ struct auth_batch {
 	enum tw_tcrypt_verdict v[TWR_BURST];
 	struct tw_refl_ts t2[TWR_BURST];	/* each packet's T2 */
 };
-
-/*
- * One packet: classify, then answer it as a TWAMP-Control session's packet if its 5-tuple is in
- * the session table, else as TWAMP Light. Authenticated/encrypted session packets are only
- * checked here and queued in `ab` (verdict TW_V_MAX: "pending").
- */
-static inline enum tw_refl_verdict
-reflect(struct twr_worker *w, struct rte_mbuf *m, const struct tw_refl_ts *t2, uint64_t now_s,
-	uint64_t tsc, struct tw_refl_out *out, struct auth_batch *ab)
-{
-	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
-	size_t cap = m->data_len + rte_pktmbuf_tailroom(m);
-	unsigned int flags = rx_flags(m);
-	struct twr_session *sess = NULL;
-	enum tw_refl_verdict v;
-	struct tw_refl_pkt p;
-
-	v = tw_refl_classify(&w->refl, buf, m->data_len, flags, &p);
-	if (v != TW_V_REFLECT)
-		return v;
-	if (twr.nb_sessions != 0 &&
-	    rte_hash_lookup_data(twr.sessions, &p.key, (void **)&sess) >= 0) {
-		w->st.session_pkts++;
-		sess->rx_pkts++;
-		sess->last_rx_tsc = tsc;
-		if (sess->mode != TWR_SESS_UNAUTH) {
-			v = tw_refl_check(&w->refl, buf, &p, flags, TW_TCRYPT_SENDER_LEN);
-			if (v != TW_V_REFLECT) {
-				sess->drops++;
-				return v;
-			}
-			ab->m[ab->n] = m;
-			ab->sess[ab->n] = sess;
-			ab->f[ab->n] = p.f;
-			ab->t2[ab->n] = *t2;
-			ab->pkt[ab->n] = (struct tw_tcrypt_pkt){ .pl = buf + p.f.pl_off,
-				.sess = sess->crypto, .len = p.f.pl_len };
-			ab->n++;
-			return TW_V_MAX;
-		}
-		v = tw_refl_session_unauth(&w->refl, buf, cap, &p, flags, &sess->seq,
-					   sess->reflect_len, sess->ptp, t2, out);
-		if (v == TW_V_REFLECT)
-			sess->tx_pkts++;
-		else
-			sess->drops++;
-		return v;
-	}
-	return tw_refl_light(&w->refl, buf, cap, &p, flags, t2, now_s, out);
-}
 
 /* Verify the batch, and turn each authentic packet into its (plaintext) answer. */
 static void
@@ -250,11 +201,356 @@ auth_seal(struct twr_worker *w, struct auth_batch *ab, const struct tw_ts_params
 			set_tx_offload(m, &o);
 		}
 		w->st.verdict[TW_V_REFLECT]++;
-		w->st.tx_bytes += m->pkt_len;
 		ab->sess[i]->tx_pkts++;
 		out[(*nb_out)++] = m;
 	}
 	return tsc_late;
+}
+
+
+/*
+ * A packet of a TWAMP-Control session (its 5-tuple is in the session table): answered now when
+ * unauthenticated, checked and queued in `ab` (verdict TW_V_MAX: "pending") when secured.
+ */
+static inline enum tw_refl_verdict
+session_packet(struct twr_worker *w, struct twr_session *sess, struct rte_mbuf *m,
+	       const struct tw_refl_pkt *p, const struct tw_refl_ts *t2, uint64_t tsc,
+	       struct tw_refl_out *out, struct auth_batch *ab)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned int flags = rx_flags(m);
+	enum tw_refl_verdict v;
+
+	w->st.session_pkts++;
+	sess->rx_pkts++;
+	sess->last_rx_tsc = tsc;
+	if (sess->mode != TWR_SESS_UNAUTH) {
+		v = tw_refl_check(&w->refl, buf, p, flags, TW_TCRYPT_SENDER_LEN);
+		if (v != TW_V_REFLECT) {
+			sess->drops++;
+			return v;
+		}
+		ab->m[ab->n] = m;
+		ab->sess[ab->n] = sess;
+		ab->f[ab->n] = p->f;
+		ab->t2[ab->n] = *t2;
+		ab->pkt[ab->n] = (struct tw_tcrypt_pkt){ .pl = buf + p->f.pl_off,
+			.sess = sess->crypto, .len = p->f.pl_len };
+		ab->n++;
+		return TW_V_MAX;
+	}
+	v = tw_refl_session_unauth(&w->refl, buf, m->data_len + rte_pktmbuf_tailroom(m), p, flags,
+				   &sess->seq, sess->reflect_len, sess->ptp, t2, out);
+	if (v == TW_V_REFLECT)
+		sess->tx_pkts++;
+	else
+		sess->drops++;
+	return v;
+}
+
+/*
+ * Answers leave on this worker's TX queue; in software distribution a worker without a queue
+ * hands them to the RX worker instead, which sends them with its own (drain_answers()). What
+ * cannot go is dropped, counted by reason, and freed with the burst's other drops.
+ */
+static inline void
+tx_answers(struct twr_worker *w, struct rte_mbuf **out, uint16_t n, struct rte_mbuf **drop,
+	   uint16_t *nb_drop)
+{
+	uint16_t sent;
+
+	if (w->answer_ring != NULL) {
+		sent = (uint16_t)rte_ring_sp_enqueue_burst(w->answer_ring, (void **)out, n, NULL);
+		w->st.answers_queued += sent;
+		if (unlikely(sent < n))
+			w->st.drop_answer_full += n - sent;
+	} else {
+		sent = rte_eth_tx_burst(w->port, w->queue, out, n);
+		w->st.tx_pkts += sent;
+		for (uint16_t i = 0; i < sent; i++)
+			w->st.tx_bytes += out[i]->pkt_len;
+		if (unlikely(sent < n))
+			w->st.drop_tx_full += n - sent;
+	}
+	for (uint16_t i = sent; i < n; i++)
+		drop[(*nb_drop)++] = out[i];
+}
+
+/* What a burst needs besides its packets: the clocks read once per burst. */
+struct burst_clock {
+	struct tw_ts_params clk;	/* the TSC -> UTC model */
+	struct tw_ts_params nic;	/* the port clock's, when the port stamps packets itself */
+	uint64_t now_s;			/* the flow table's idleness clock */
+};
+
+/*
+ * One burst, from classification to TX. Two passes: the first parses every packet (lib/refl
+ * classify) and settles the ones that are not test candidates; between them the candidates'
+ * session lookups are done in one rte_hash_lookup_bulk_data() and the Light flow buckets are
+ * prefetched; the second answers the candidates in order. tsc: when the burst arrived (T2).
+ */
+static void
+reflect_burst(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
+	      struct burst_clock *bc)
+{
+	struct rte_mbuf *out[TWR_BURST], *exc[TWR_BURST], *drop[2 * TWR_BURST];
+	struct rte_mbuf *cand[TWR_BURST];
+	struct tw_refl_pkt p[TWR_BURST];
+	const void *keys[TWR_BURST];
+	struct twr_session *sess[TWR_BURST];
+	struct tw_refl_out res[TWR_BURST];
+	struct tw_refl_ts t2, own_t2;
+	uint16_t nb_out = 0, nb_exc = 0, nb_drop = 0, nc = 0;
+	uint64_t hits = 0, t2_tsc = tsc;
+	struct auth_batch ab;
+
+	ab.n = 0;
+	/* T2: first thing after the packets arrive, one read per burst. */
+	stamp_now(&bc->clk, tsc, &t2);
+	w->st.bursts++;
+	w->st.rx_pkts += n;
+
+	rte_prefetch0(rte_pktmbuf_mtod(pkts[0], void *));
+	if (n > 1)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[1], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum tw_refl_verdict v;
+
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		w->st.rx_bytes += m->pkt_len;
+		if (unlikely(!rte_pktmbuf_is_contiguous(m))) {
+			w->st.drop_multiseg++;
+			drop[nb_drop++] = m;
+			continue;
+		}
+		v = tw_refl_classify(&w->refl, rte_pktmbuf_mtod(m, uint8_t *), m->data_len,
+				     rx_flags(m), &p[nc]);
+		if (v == TW_V_REFLECT) {
+			cand[nc] = m;
+			keys[nc] = &p[nc].key;
+			nc++;
+			continue;
+		}
+		w->st.verdict[v]++;
+		if (tw_refl_is_exception(v))
+			exc[nb_exc++] = m;
+		else
+			drop[nb_drop++] = m;
+	}
+
+	/* TWAMP-Control sessions first: a candidate in the table is its session's packet. */
+	if (twr.nb_sessions != 0 && nc != 0 &&
+	    rte_hash_lookup_bulk_data(twr.sessions, keys, nc, &hits, (void **)sess) < 0)
+		hits = 0;
+	/* Light flows: start loading their buckets while the earlier packets are answered. */
+	if (tw_flow_live(w->refl.flows) > TWR_FLOW_PREFETCH_MIN)
+		for (uint16_t j = 0; j < nc; j++)
+			if (p[j].light && !(hits & (UINT64_C(1) << j)))
+				tw_flow_prefetch(w->refl.flows, &p[j].key);
+
+	for (uint16_t j = 0; j < nc; j++) {
+		struct rte_mbuf *m = cand[j];
+		const struct tw_refl_ts *pt2;
+		enum tw_refl_verdict v;
+
+		/* Software distribution: the RX worker's T2, converted once per RX burst it came in. */
+		if (w->rx_tsc_off >= 0) {
+			uint64_t rt = *RTE_MBUF_DYNFIELD(m, w->rx_tsc_off, uint64_t *);
+
+			if (rt != t2_tsc) {
+				t2_tsc = rt;
+				stamp_now(&bc->clk, rt, &t2);
+			}
+		}
+		pt2 = rx_stamp(w, m, &t2, &bc->nic, &own_t2);
+		if (hits & (UINT64_C(1) << j)) {
+			v = session_packet(w, sess[j], m, &p[j], pt2, tsc, &res[nb_out], &ab);
+			if (v == TW_V_MAX)
+				continue;	/* authenticated: answered below with its burst */
+		} else {
+			v = tw_refl_light(&w->refl, rte_pktmbuf_mtod(m, uint8_t *),
+					  m->data_len + rte_pktmbuf_tailroom(m), &p[j], rx_flags(m),
+					  pt2, bc->now_s, &res[nb_out]);
+		}
+		w->st.verdict[v]++;
+		if (v == TW_V_REFLECT) {
+			m->data_len = res[nb_out].len;
+			m->pkt_len = res[nb_out].len;
+			/* Keep only the buffer-ownership flags; RX results mean nothing on TX. */
+			m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
+			if (w->tx_csum_offload)
+				set_tx_offload(m, &res[nb_out]);
+			out[nb_out++] = m;
+		} else if (tw_refl_is_exception(v)) {
+			exc[nb_exc++] = m;
+		} else {
+			drop[nb_drop++] = m;
+		}
+	}
+
+	if (ab.n)
+		auth_answer(w, &ab, drop, &nb_drop);
+	if (nb_out || ab.n) {
+		/*
+		 * T3: as late as possible, after every other packet of the burst is done; in the
+		 * secured modes before the seal that must cover it (RFC 5357 §4.2.1).
+		 */
+		struct tw_refl_ts t3;
+		uint64_t tsc_t3 = rte_rdtsc(), tsc_first = tsc_t3;
+		enum twr_t3_kind kind = TWR_T3_UNAUTH;
+
+		stamp_now(&bc->clk, tsc_t3, &t3);
+		for (uint16_t i = 0; i < nb_out; i++)
+			tw_refl_stamp_tx(&w->refl, rte_pktmbuf_mtod(out[i], uint8_t *), &res[i], &t3);
+		if (ab.n) {
+			uint16_t nb_unauth = nb_out;
+			uint64_t late = auth_seal(w, &ab, &bc->clk, &t3, out, &nb_out, drop, &nb_drop);
+
+			/* Encrypted answers carry the burst's T3 sealed in; authenticated ones the
+			 * late T3, and so does the burst if nothing else is in it. */
+			kind = TWR_T3_AUTH;
+			for (uint16_t i = 0; i < ab.n; i++)
+				if (tw_tcrypt_covers_tx_ts(ab.pkt[i].sess))
+					kind = TWR_T3_ENC;
+			if (kind == TWR_T3_AUTH && nb_unauth == 0)
+				tsc_first = late;
+		}
+		/* How far the earliest T3 of the burst is from the hand-over to the NIC. */
+		w->st.t3_lead[kind] += rte_rdtsc() - tsc_first;
+		w->st.t3_bursts[kind]++;
+		tx_answers(w, out, nb_out, drop, &nb_drop);
+	}
+	if (nb_exc) {
+		unsigned int q;
+
+		q = rte_ring_sp_enqueue_burst(w->exc_ring, (void **)exc, nb_exc, NULL);
+		w->st.exc_pkts += q;
+		if (unlikely(q < nb_exc)) {
+			w->st.drop_exc_full += nb_exc - q;
+			for (unsigned int i = q; i < nb_exc; i++)
+				drop[nb_drop++] = exc[i];
+		}
+	}
+	if (nb_drop)
+		rte_pktmbuf_free_bulk(drop, nb_drop);
+}
+
+/*
+ * Software distribution: the worker a frame belongs to. IPv4 (not a fragment: the kernel
+ * reassembles those, on worker 0's exception path) and IPv6 UDP go by a hash of the addresses
+ * and ports, so a sender's 5-tuple, its Light flow and its TWAMP-Control session always land on
+ * the same worker; anything else goes to worker 0, which hands it to the exception path as before.
+ * Only reads what it bounds-checks; lib/refl validates the frame properly afterwards.
+ */
+uint16_t
+twr_dist_pick(const struct rte_mbuf *m, uint16_t nb)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN, h;
+	uint16_t et;
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return 0;
+	et = (uint16_t)(f[12] << 8 | f[13]);
+	for (int tags = 0; tags < 2 && (et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ) &&
+	     off + 4 <= len; tags++) {
+		et = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
+		off += 4;
+	}
+	if (et == RTE_ETHER_TYPE_IPV4) {
+		const uint8_t *ip = f + off;
+		uint32_t ihl;
+
+		if (off + 20 > len || ip[9] != IPPROTO_UDP || (ip[6] & 0x3f) != 0 || ip[7] != 0)
+			return 0;
+		ihl = (ip[0] & 0xfu) * 4;
+		if (ihl < 20 || off + ihl + 4 > len)
+			return 0;
+		h = rte_hash_crc(ip + 12, 8, 0);		/* source, destination */
+		h = rte_hash_crc(ip + ihl, 4, h);		/* ports */
+	} else if (et == RTE_ETHER_TYPE_IPV6) {
+		const uint8_t *ip = f + off;
+
+		if (off + 40 + 4 > len || ip[6] != IPPROTO_UDP)
+			return 0;
+		h = rte_hash_crc(ip + 8, 32 + 4, 0);	/* addresses, then the UDP ports */
+	} else {
+		return 0;
+	}
+	/* CRC bits are not uniform enough for multiply-shift alone: mix, then scale to nb. */
+	h *= 0x9e3779b1u;
+	return (uint16_t)(((uint64_t)h * nb) >> 32);
+}
+
+/*
+ * Software distribution, RX worker: keep this worker's share of the burst in pkts (returned
+ * count) and hand every other packet to its worker's ring with the burst's TSC (its T2).
+ */
+static uint16_t
+distribute(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc)
+{
+	struct rte_mbuf *to[TWR_DIST_MAX_WORKERS][TWR_BURST];
+	uint16_t cnt[TWR_DIST_MAX_WORKERS] = { 0 };
+	uint16_t nb = twr.nb_workers, mine = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t k = twr_dist_pick(m, nb);
+
+		if (k == w->id) {
+			pkts[mine++] = m;
+			continue;
+		}
+		*RTE_MBUF_DYNFIELD(m, w->rx_tsc_off, uint64_t *) = tsc;
+		to[k][cnt[k]++] = m;
+	}
+	for (uint16_t k = 0; k < nb; k++) {
+		unsigned int q;
+
+		if (cnt[k] == 0)
+			continue;
+		q = rte_ring_sp_enqueue_burst(twr.workers[k].dist_ring, (void **)to[k], cnt[k],
+					      NULL);
+		w->st.dist_pkts += q;
+		if (unlikely(q < cnt[k])) {
+			w->st.drop_dist_full += cnt[k] - q;
+			rte_pktmbuf_free_bulk(&to[k][q], cnt[k] - q);
+		}
+	}
+	return mine;
+}
+
+/* Software distribution, RX worker: send the other workers' answers. @return packets sent. */
+static unsigned int
+drain_answers(struct twr_worker *w)
+{
+	struct rte_mbuf *a[TWR_BURST];
+	unsigned int total = 0;
+
+	for (uint16_t k = 0; k < twr.nb_workers; k++) {
+		struct rte_ring *r = twr.workers[k].answer_ring;
+		unsigned int n;
+		uint16_t sent;
+
+		if (r == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(r, (void **)a, TWR_BURST, NULL);
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(w->port, w->queue, a, (uint16_t)n);
+		w->st.tx_pkts += sent;
+		w->st.dist_answers += sent;
+		for (uint16_t i = 0; i < sent; i++)
+			w->st.tx_bytes += a[i]->pkt_len;
+		if (unlikely(sent < n)) {
+			w->st.drop_tx_full += n - sent;
+			rte_pktmbuf_free_bulk(&a[sent], n - sent);
+		}
+		total += sent;
+	}
+	return total;
 }
 
 int
@@ -262,134 +558,55 @@ twr_worker_main(void *arg)
 {
 	struct twr_worker *w = arg;
 	const uint64_t tsc_hz = rte_get_tsc_hz();
-	struct rte_mbuf *pkts[TWR_BURST], *out[TWR_BURST], *exc[TWR_BURST], *drop[TWR_BURST];
-	struct tw_refl_out res[TWR_BURST];
-	struct tw_ts_params clk, nic_clk = { 0 };
-	uint64_t loops = 0, now_s = 0;
+	struct rte_mbuf *pkts[TWR_BURST];
+	struct burst_clock bc = { .now_s = 0 };
+	uint64_t loops = 0;
 
-	now_s = rte_get_tsc_cycles() / tsc_hz;
-	tw_ts_pub_load(twr.clock_pub, &clk);
+	bc.now_s = rte_get_tsc_cycles() / tsc_hz;
 	rte_rcu_qsbr_thread_register(twr.rcu, w->id);
 	rte_rcu_qsbr_thread_online(twr.rcu, w->id);
 	while (likely(!twr.quit)) {
-		uint16_t n, nb_out = 0, nb_exc = 0, nb_drop = 0, sent;
-		struct auth_batch ab;
-		struct tw_refl_ts t2, own_t2;
 		uint64_t tsc;
-
-		ab.n = 0;
+		uint16_t n;
 
 		/* No session pointer survives an iteration: this is a quiescent point. */
 		rte_rcu_qsbr_quiescent(twr.rcu, w->id);
-		inject(w);
-		n = rte_eth_rx_burst(w->port, w->queue, pkts, TWR_BURST);
+		if (w->has_queue) {
+			inject(w);
+			n = rte_eth_rx_burst(w->port, w->queue, pkts, TWR_BURST);
+		} else {
+			n = (uint16_t)rte_ring_sc_dequeue_burst(w->dist_ring, (void **)pkts, TWR_BURST,
+								NULL);
+		}
 		if (unlikely(++loops == TWR_HOUSEKEEP_EVERY)) {
 			loops = 0;
-			now_s = rte_get_tsc_cycles() / tsc_hz;
+			bc.now_s = rte_get_tsc_cycles() / tsc_hz;
 		}
-		if (n == 0)
-			continue;
+		if (n == 0) {
+			if (w->dist_rx) {
+				uint64_t t0 = rte_rdtsc();
 
-		/* T2: first thing after the packets arrive, one read per burst. */
-		tsc = rte_rdtsc();
-		tw_ts_pub_load(twr.clock_pub, &clk);
-		stamp_now(&clk, tsc, &t2);
-		/* The NIC clock's model, for ports that stamp packets themselves: once per burst. */
-		if (twr.rx_ts.kind == TWR_RX_TS_NIC)
-			tw_ts_pub_load(twr.rx_ts.nic_clock, &nic_clk);
-		w->st.bursts++;
-		w->st.rx_pkts += n;
-
-		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			enum tw_refl_verdict v;
-
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			w->st.rx_bytes += m->pkt_len;
-			if (unlikely(!rte_pktmbuf_is_contiguous(m))) {
-				w->st.drop_multiseg++;
-				drop[nb_drop++] = m;
-				continue;
-			}
-			v = reflect(w, m, rx_stamp(w, m, &t2, &nic_clk, &own_t2), now_s, tsc,
-				    &res[nb_out], &ab);
-			if (v == TW_V_MAX)
-				continue;	/* authenticated: answered below with its burst */
-			w->st.verdict[v]++;
-			if (v == TW_V_REFLECT) {
-				m->data_len = res[nb_out].len;
-				m->pkt_len = res[nb_out].len;
-				/* Keep only the buffer-ownership flags; RX results mean nothing on TX. */
-				m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
-				if (w->tx_csum_offload)
-					set_tx_offload(m, &res[nb_out]);
-				out[nb_out++] = m;
-			} else if (tw_refl_is_exception(v)) {
-				exc[nb_exc++] = m;
-			} else {
-				drop[nb_drop++] = m;
-			}
-		}
-
-		if (ab.n)
-			auth_answer(w, &ab, drop, &nb_drop);
-		if (nb_out || ab.n) {
-			/*
-			 * T3: as late as possible, after every other packet of the burst is done; in
-			 * the secured modes before the seal that must cover it (RFC 5357 §4.2.1).
-			 */
-			struct tw_refl_ts t3;
-			uint64_t tsc_t3 = rte_rdtsc(), tsc_first = tsc_t3;
-			enum twr_t3_kind kind = TWR_T3_UNAUTH;
-
-			stamp_now(&clk, tsc_t3, &t3);
-			for (uint16_t i = 0; i < nb_out; i++) {
-				tw_refl_stamp_tx(&w->refl, rte_pktmbuf_mtod(out[i], uint8_t *), &res[i],
-						 &t3);
-				w->st.tx_bytes += out[i]->pkt_len;
-			}
-			if (ab.n)
-			if (ab.n) {
-				uint16_t nb_unauth = nb_out;
-				uint64_t late = auth_seal(w, &ab, &clk, &t3, out, &nb_out, drop,
-							  &nb_drop);
-
-				/* Encrypted answers carry the burst's T3 sealed in; authenticated
-				 * ones the late T3, and so does the burst if nothing else is in it. */
-				kind = TWR_T3_AUTH;
-				for (uint16_t i = 0; i < ab.n; i++)
-					if (tw_tcrypt_covers_tx_ts(ab.pkt[i].sess))
-						kind = TWR_T3_ENC;
-				if (kind == TWR_T3_AUTH && nb_unauth == 0)
-					tsc_first = late;
-			}
-			/* How far the earliest T3 of the burst is from the hand-over to the NIC. */
-			w->st.t3_lead[kind] += rte_rdtsc() - tsc_first;
-			w->st.t3_bursts[kind]++;
-			sent = rte_eth_tx_burst(w->port, w->queue, out, nb_out);
-			w->st.tx_pkts += sent;
-			if (unlikely(sent < nb_out)) {
-				w->st.drop_tx_full += nb_out - sent;
-				for (uint16_t i = sent; i < nb_out; i++) {
-					w->st.tx_bytes -= out[i]->pkt_len;
-					drop[nb_drop++] = out[i];
+				if (drain_answers(w) != 0) {
+					w->st.busy_tsc += rte_rdtsc() - t0;
+					continue;
 				}
 			}
+			w->st.empty_polls++;
+			continue;
 		}
-		if (nb_exc) {
-			unsigned int q;
 
-			q = rte_ring_sp_enqueue_burst(w->exc_ring, (void **)exc, nb_exc, NULL);
-			w->st.exc_pkts += q;
-			if (unlikely(q < nb_exc)) {
-				w->st.drop_exc_full += nb_exc - q;
-				for (unsigned int i = q; i < nb_exc; i++)
-					drop[nb_drop++] = exc[i];
-			}
-		}
-		if (nb_drop)
-			rte_pktmbuf_free_bulk(drop, nb_drop);
+		tsc = rte_rdtsc();
+		tw_ts_pub_load(twr.clock_pub, &bc.clk);
+		/* The NIC clock's model, for ports that stamp packets themselves: once per burst. */
+		if (twr.rx_ts.kind == TWR_RX_TS_NIC)
+			tw_ts_pub_load(twr.rx_ts.nic_clock, &bc.nic);
+		if (w->dist_rx)
+			n = distribute(w, pkts, n, tsc);
+		if (n != 0)
+			reflect_burst(w, pkts, n, tsc, &bc);
+		if (w->dist_rx)
+			drain_answers(w);
+		w->st.busy_tsc += rte_rdtsc() - tsc;
 	}
 	rte_rcu_qsbr_thread_offline(twr.rcu, w->id);
 	rte_rcu_qsbr_thread_unregister(twr.rcu, w->id);

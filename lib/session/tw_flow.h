@@ -60,6 +60,17 @@ struct tw_flow_table *tw_flow_init(void *mem, uint32_t capacity, uint64_t idle_t
 enum tw_flow_result tw_flow_next_seq(struct tw_flow_table *t, const struct tw_flow_key *key,
 				     uint64_t now, uint32_t *seq);
 
+/*
+ * Start loading the two candidate buckets of key into the cache, so that a tw_flow_next_seq() of
+ * the same key a little later (the same burst) does not wait for memory. Reads nothing but the
+ * table's mask; writes nothing. Worth it only when the table is larger than the cache: a burst
+ * of keys each missing to DRAM then overlaps its misses instead of paying them one by one.
+ */
+void tw_flow_prefetch(const struct tw_flow_table *t, const struct tw_flow_key *key);
+
+/* Entries in use (the live count of tw_flow_get_stats()), cheap enough to read per burst. */
+uint32_t tw_flow_live(const struct tw_flow_table *t);
+
 void tw_flow_get_stats(const struct tw_flow_table *t, struct tw_flow_stats *st);
 uint32_t tw_flow_capacity(const struct tw_flow_table *t);
 

@@ -512,6 +512,51 @@ test_flood_then_recover(void **state)
 	free(mem);
 }
 
+/*
+ * tw_flow_prefetch() only touches the cache: the table's memory is the same octets after
+ * prefetching keys present and absent, and the lookups that follow give what they would have.
+ * tw_flow_live() is the stats' live count.
+ */
+static void
+test_prefetch_read_only(void **state)
+{
+	size_t sz = tw_flow_mem_size(4096);
+	struct tw_flow_table *t;
+	struct tw_flow_stats st;
+	uint8_t *copy;
+	void *mem;
+
+	(void)state;
+	t = table_new(4096, 100, &mem);
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct tw_flow_key k = key_nth(i, 7);
+
+		expect_seq(t, &k, 1, TW_FLOW_NEW, 0);
+	}
+	tw_flow_get_stats(t, &st);
+	assert_int_equal(tw_flow_live(t), st.live);
+	assert_int_equal(tw_flow_live(t), 3000);
+	copy = malloc(sz);
+	assert_non_null(copy);
+	memcpy(copy, mem, sz);
+	for (uint32_t i = 0; i < 6000; i++) {
+		struct tw_flow_key k = key_nth(i, 7);
+
+		tw_flow_prefetch(t, &k);
+	}
+	assert_memory_equal(copy, mem, sz);
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct tw_flow_key k = key_nth(i, 7), absent = key_nth(i + 3000, 7);
+
+		tw_flow_prefetch(t, &k);
+		tw_flow_prefetch(t, &absent);
+		expect_seq(t, &k, 2, TW_FLOW_FOUND, 1);
+	}
+	assert_int_equal(tw_flow_live(t), 3000);
+	free(copy);
+	free(mem);
+}
+
 int
 main(void)
 {
@@ -526,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_fill_to_90_percent),
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_flood_then_recover),
+		cmocka_unit_test(test_prefetch_read_only),
 	};
 
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
