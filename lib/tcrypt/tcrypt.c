@@ -22,6 +22,7 @@ enum {
 struct tw_tcrypt_mgr {
 	/* One 20-octet tag slot per job in flight; a cache line each, no false sharing inside. */
 	uint8_t tags[TW_TCRYPT_BURST_MAX][64] __attribute__((aligned(64)));
+	IMB_JOB jobs[TW_TCRYPT_BURST_MAX];	/* the burst API's jobs (run_chunk) */
 	IMB_MGR *imb;
 	enum tw_tcrypt_arch arch;
 	char desc[96];
@@ -304,17 +305,12 @@ struct burst {
 };
 
 static void
-complete(struct burst *b, IMB_JOB *job)
+complete(struct burst *b, uint16_t i)
 {
-	uintptr_t i = (uintptr_t)job->user_data;
 	const struct tw_tcrypt_pkt *p = &b->pkts[i];
 	const uint8_t *tag = b->m->tags[i];
 	uint8_t *mac = p->pl + tcrypt_cover(p->sess, b->kind)->hmac_off;
 
-	if (job->status != IMB_STATUS_COMPLETED) {
-		b->v[i] = TW_TCRYPT_ERR_ENGINE;
-		return;
-	}
 	if (b->seal) {
 		/* RFC 4656 §4.1.2: HMAC-SHA1 truncated to its first 128 bits. */
 		memcpy(mac, tag, TW_TCRYPT_HMAC_LEN);
@@ -330,26 +326,35 @@ complete(struct burst *b, IMB_JOB *job)
 	b->ok++;
 }
 
+/*
+ * One chunk through IPsec-MB's burst API: every packet's AES-CBC in one cipher burst and every
+ * HMAC-SHA1 in one hash burst, in the order the HMAC needs (it is over the plaintext: seal MACs
+ * then encrypts, verify decrypts then MACs; all in place). Measured on this project's machine
+ * (AVX-512, SHA-NI), the hash burst costs 142 TSC ticks per HMAC of a 16-to-32-octet message
+ * against 184 through the job API's submit/flush (docs/performance.rst): the burst API skips
+ * the job scheduler and fills the multi-buffer lanes at once.
+ */
 static void
 run_chunk(struct burst *b, uint16_t n)
 {
 	IMB_MGR *imb = b->m->imb;
+	IMB_JOB *jobs = b->m->jobs;
 	size_t min = tw_tcrypt_min_len(b->kind);
-	IMB_JOB *job;
+	uint16_t nj = 0, i;
+	uint32_t done_c, done_h;
 
-	for (uint16_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		const struct tw_tcrypt_pkt *p = &b->pkts[i];
 		const struct tw_tcrypt_sess *s = p->sess;
 		const struct tcrypt_cover *c;
+		IMB_JOB *job = &jobs[nj];
 
 		if (p->len < min) {
 			b->v[i] = TW_TCRYPT_SHORT;
 			continue;
 		}
 		c = tcrypt_cover(s, b->kind);
-		b->v[i] = TW_TCRYPT_ERR_ENGINE;	/* until the job comes back completed */
-
-		job = IMB_GET_NEXT_JOB(imb);
+		b->v[i] = TW_TCRYPT_ERR_ENGINE;	/* until both bursts complete */
 		job->enc_keys = s->enc_keys;
 		job->dec_keys = s->dec_keys;
 		job->key_len_in_bytes = IMB_KEY_128_BYTES;
@@ -357,10 +362,11 @@ run_chunk(struct burst *b, uint16_t n)
 		job->dst = p->pl;
 		/*
 		 * RFC 4656 §4.1.2: authenticated mode is one ECB block, encrypted mode CBC with a
-		 * zero IV; one CBC block from a zero IV is ECB, so both are CBC jobs here and share
-		 * lanes.
+		 * zero IV; one CBC block from a zero IV is ECB, so both are CBC and share a burst.
 		 */
 		job->cipher_mode = IMB_CIPHER_CBC;
+		job->cipher_direction = b->seal ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+		job->chain_order = b->seal ? IMB_ORDER_HASH_CIPHER : IMB_ORDER_CIPHER_HASH;
 		job->cipher_start_src_offset_in_bytes = 0;
 		job->msg_len_to_cipher_in_bytes = c->cipher_len;
 		job->iv = zero_iv;
@@ -372,27 +378,25 @@ run_chunk(struct burst *b, uint16_t n)
 		job->u.HMAC._hashed_auth_key_xor_opad = s->opad_hash;
 		job->auth_tag_output = b->m->tags[i];
 		job->auth_tag_output_len_in_bytes = SHA1_TAG;
-		/*
-		 * The HMAC is over the plaintext: seal MACs then encrypts, verify decrypts then
-		 * MACs. In place, so the chain order decides what the hash reads.
-		 */
-		if (b->seal) {
-			job->cipher_direction = IMB_DIR_ENCRYPT;
-			job->chain_order = IMB_ORDER_HASH_CIPHER;
-		} else {
-			job->cipher_direction = IMB_DIR_DECRYPT;
-			job->chain_order = IMB_ORDER_CIPHER_HASH;
-		}
 		job->user_data = (void *)(uintptr_t)i;
-
-		job = IMB_SUBMIT_JOB(imb);
-		while (job != NULL) {
-			complete(b, job);
-			job = IMB_GET_COMPLETED_JOB(imb);
-		}
+		nj++;
 	}
-	while ((job = IMB_FLUSH_JOB(imb)) != NULL)
-		complete(b, job);
+	if (nj == 0)
+		return;
+	if (b->seal) {
+		done_h = IMB_SUBMIT_HASH_BURST(imb, jobs, nj, IMB_AUTH_HMAC_SHA_1);
+		done_c = done_h == nj ? IMB_SUBMIT_CIPHER_BURST(imb, jobs, nj, IMB_CIPHER_CBC,
+								 IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES) : 0;
+	} else {
+		done_c = IMB_SUBMIT_CIPHER_BURST(imb, jobs, nj, IMB_CIPHER_CBC, IMB_DIR_DECRYPT,
+						 IMB_KEY_128_BYTES);
+		done_h = done_c == nj ? IMB_SUBMIT_HASH_BURST(imb, jobs, nj, IMB_AUTH_HMAC_SHA_1) : 0;
+	}
+	/* A refused burst leaves every packet of the chunk TW_TCRYPT_ERR_ENGINE. */
+	if (done_c != nj || done_h != nj)
+		return;
+	for (uint16_t k = 0; k < nj; k++)
+		complete(b, (uint16_t)(uintptr_t)jobs[k].user_data);
 }
 
 static uint16_t
