@@ -346,10 +346,10 @@ dist_init(struct twr_app *app)
 		int socket = (int)rte_lcore_to_socket_id(w->lcore);
 		char name[RTE_RING_NAMESIZE];
 
-		w->rx_tsc_off = off;
 		w->dist_rx = i == 0;
 		if (i == 0)
-			continue;	/* its own share never leaves it */
+			continue;	/* its own share never leaves it: the burst's T2 is its T2 */
+		w->rx_tsc_off = off;
 		snprintf(name, sizeof(name), "twr_dist%u", i);
 		w->dist_ring = rte_ring_create(name, TWR_DIST_RING_SIZE, socket,
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);

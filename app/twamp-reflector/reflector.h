@@ -129,7 +129,7 @@ struct twr_worker {
 	bool tx_csum_offload;
 	bool has_queue;			/* polls a queue pair (rss: every worker; software: worker 0) */
 	bool dist_rx;			/* software distribution's RX worker (worker 0) */
-	int rx_tsc_off;			/* software: mbuf dynfield with the RX worker's T2 TSC */
+	int rx_tsc_off;			/* software, not worker 0: mbuf dynfield, the RX worker's T2 TSC */
 	struct rte_ring *dist_ring;	/* software: RX worker -> this worker, packets (SP/SC) */
 	struct rte_ring *answer_ring;	/* software, not worker 0: answers -> RX worker (SP/SC) */
 	/* dp: rw, tel/cp: ro */

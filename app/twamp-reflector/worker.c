@@ -503,7 +503,7 @@ distribute(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t ts
 			pkts[mine++] = m;
 			continue;
 		}
-		*RTE_MBUF_DYNFIELD(m, w->rx_tsc_off, uint64_t *) = tsc;
+		*RTE_MBUF_DYNFIELD(m, twr.workers[k].rx_tsc_off, uint64_t *) = tsc;
 		to[k][cnt[k]++] = m;
 	}
 	for (uint16_t k = 0; k < nb; k++) {
