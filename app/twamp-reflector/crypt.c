@@ -10,6 +10,8 @@
  * One mapping for all, not one per session: 100,000 sessions must not mean 100,000 mappings.
  */
 #include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "log.h"
 #include "reflector.h"
@@ -41,6 +43,17 @@ twr_session_keys_init(struct twr_app *app)
 	pool.free = calloc(pool.cap, sizeof(*pool.free));
 	if (pool.slots == NULL || pool.free == NULL)
 		return -ENOMEM;
+	/*
+	 * tw_secmem_alloc() locks best effort. Say when it could not: at 100,000 sessions the pool
+	 * is 64 MiB, beyond the usual RLIMIT_MEMLOCK of a process without CAP_IPC_LOCK, and the
+	 * operator should know that test keys may then be swapped (mlock is idempotent: asking
+	 * again costs nothing).
+	 */
+	if (mlock(pool.slots, sizeof(*pool.slots) * pool.cap) != 0)
+		MAIN_LOG(NOTICE, "test key pool (%.1f MiB, control.max_sessions x %zu B) not locked "
+			 "in RAM: %s (RLIMIT_MEMLOCK; CAP_IPC_LOCK lifts it); still out of core dumps",
+			 sizeof(*pool.slots) * (double)pool.cap / 1048576.0, sizeof(*pool.slots),
+			 strerror(errno));
 	for (uint32_t i = 0; i < pool.cap; i++)
 		pool.free[i] = pool.cap - 1 - i;
 	pool.nb_free = pool.cap;

@@ -113,6 +113,9 @@ static struct {
 	const char *tel_prefix;
 	long refl_pid;
 	bool json;
+	unsigned int count;		/* test packets per session or flow */
+	uint16_t light_lo, light_hi;	/* --light: TWAMP Light ports, no TWAMP-Control */
+	uint32_t flows;
 	/* state */
 	int family;
 	struct sockaddr_storage dst;
@@ -128,7 +131,7 @@ static struct {
 	uint32_t map_mask;
 } g = {
 	.port = 862, .conns = 10, .per_conn = 100, .mode = 1, .retries = 2, .timeout_s = 2,
-	.limit_s = 600, .udp_base = 30000, .udp_ports = 2048, .refl_pid = -1,
+	.limit_s = 600, .udp_base = 30000, .udp_ports = 2048, .refl_pid = -1, .count = 1,
 };
 
 static uint64_t
@@ -555,6 +558,7 @@ map_get(uint32_t sock, uint16_t port)
 
 struct pkt_result {
 	uint64_t sent, answered, lost, bad_hmac, bad_fields, duplicates, foreign, resent, late;
+	uint64_t seq_exact;		/* answers whose reflector sequence number is ours */
 	double seconds;
 };
 
@@ -604,7 +608,7 @@ udp_open(void)
 }
 
 static void
-pkt_send(struct sess *s, struct pkt_result *r)
+pkt_send(struct sess *s, bool retry, struct pkt_result *r)
 {
 	uint8_t pl[AUTH_LEN] = { 0 };
 	size_t len = g.mode == 1 ? UNAUTH_LEN : AUTH_LEN;
@@ -629,7 +633,7 @@ pkt_send(struct sess *s, struct pkt_result *r)
 	else
 		((struct sockaddr_in6 *)&to)->sin6_port = htons(s->rport);
 	if (sendto(g.udp[sock], pl, len, 0, (struct sockaddr *)&to, g.dst_len) == (ssize_t)len) {
-		if (s->sent > 0)
+		if (retry)
 			r->resent++;
 		s->sent++;
 		r->sent++;
@@ -705,6 +709,9 @@ pkt_recv(uint32_t sock, struct pkt_result *r)
 		}
 		s->answered = 1;
 		r->answered++;
+		/* Nothing lost before it: the reflector counted exactly our packets. */
+		if (get32(pl) == (uint32_t)(s->sent - 1))
+			r->seq_exact++;
 	}
 }
 
@@ -723,9 +730,10 @@ drain(struct pkt_result *r, int timeout_ms)
 }
 
 /*
- * One packet per accepted session, at most `window` unanswered at once (the veth and the
- * reflector's RX ring are not a 100,000-packet buffer); what is still unanswered a second after
- * the last send is sent again, --retries times (counted: resent).
+ * --count passes; in each, one packet per accepted session (or Light flow), at most `window`
+ * unanswered at once (the veth and the reflector's RX ring are not a 100,000-packet buffer);
+ * what is still unanswered a second after the last send is sent again, --retries times
+ * (counted: resent). Lost: a pass's packets never answered.
  */
 static struct pkt_result
 packets(void)
@@ -744,34 +752,96 @@ packets(void)
 	for (uint32_t i = 0; i < g.nb_s; i++)
 		if (g.s[i].accept == TW_CTRL_ACCEPT_OK && g.s[i].rport != 0)
 			map_put(g.s[i].sport - g.udp_base, g.s[i].rport, i);
-	for (unsigned int round = 0; round <= g.retries; round++) {
-		uint64_t sent = 0, ans0 = r.answered, quiet;
+	for (unsigned int pass = 0; pass < g.count; pass++) {
+		for (uint32_t i = 0; i < g.nb_s; i++)
+			g.s[i].answered = 0;
+		for (unsigned int round = 0; round <= g.retries; round++) {
+			uint64_t sent = 0, ans0 = r.answered, quiet;
 
-		for (uint32_t i = 0; i < g.nb_s; i++) {
-			struct sess *s = &g.s[i];
+			for (uint32_t i = 0; i < g.nb_s; i++) {
+				struct sess *s = &g.s[i];
 
-			if (s->accept != TW_CTRL_ACCEPT_OK || s->answered ||
-			    g.c[s->conn].st != C_STARTED)
-				continue;
-			pkt_send(s, &r);
-			sent++;
-			/* Keep the window; no answer for 100 ms: go on, the next round resends. */
-			while (sent - (r.answered - ans0) >= window && drain(&r, 100) > 0)
-				;
-			if (sent % 64 == 0)
-				drain(&r, 0);
+				if (s->accept != TW_CTRL_ACCEPT_OK || s->answered ||
+				    (!g.light_lo && g.c[s->conn].st != C_STARTED))
+					continue;
+				pkt_send(s, round > 0, &r);
+				sent++;
+				/* Keep the window; no answer for 100 ms: go on, resend later. */
+				while (sent - (r.answered - ans0) >= window && drain(&r, 100) > 0)
+					;
+				if (sent % 64 == 0)
+					drain(&r, 0);
+			}
+			if (sent == 0)
+				break;
+			quiet = now_ns() + 1000000000u;
+			while (r.answered - ans0 < sent && now_ns() < quiet)
+				drain(&r, 50);
 		}
-		if (sent == 0)
-			break;
-		quiet = now_ns() + 1000000000u;
-		while (r.answered - ans0 < sent && now_ns() < quiet)
-			drain(&r, 50);
+		for (uint32_t i = 0; i < g.nb_s; i++)
+			if (g.s[i].accept == TW_CTRL_ACCEPT_OK && g.s[i].sent > pass &&
+			    !g.s[i].answered)
+				r.lost++;
 	}
-	for (uint32_t i = 0; i < g.nb_s; i++)
-		if (g.s[i].sent > 0 && !g.s[i].answered)
-			r.lost++;
 	r.seconds = (double)(now_ns() - t0) / 1e9;
 	return r;
+}
+
+/*
+ * --light: TWAMP Light (RFC 5357 Appendix I), no TWAMP-Control: --flows distinct sender 5-tuples
+ * (sender port round robin over --udp-ports, reflector port over the Light ports), --count
+ * packets each; every answer checked as above, and with nothing lost each flow's reflector
+ * sequence numbers must be 0, 1, ...: the reflector keeps one counter per sender 5-tuple.
+ */
+static int
+light_main(void)
+{
+	static char buf[65536];
+	uint32_t nports = (uint32_t)(g.light_hi - g.light_lo) + 1;
+	int64_t e0 = -1, e1 = -1, full0 = -1, full1 = -1;
+	struct pkt_result r;
+
+	if ((uint64_t)nports * g.udp_ports < g.flows)
+		die("--flows %u: only %u sender ports x %u Light ports", g.flows, g.udp_ports, nports);
+	g.nb_s = g.flows;
+	g.s = calloc(g.nb_s, sizeof(*g.s));
+	if (g.s == NULL)
+		die("out of memory");
+	for (uint32_t i = 0; i < g.flows; i++) {
+		/* Flow i: sender port i % U, Light port (i / U) % P: all pairs distinct. */
+		g.s[i].sport = (uint16_t)(g.udp_base + i % g.udp_ports);
+		g.s[i].rport = (uint16_t)(g.light_lo + (i / g.udp_ports) % nports);
+		g.s[i].accept = TW_CTRL_ACCEPT_OK;
+	}
+	if (tel_query("/twamp/flows", buf, sizeof(buf)) > 0) {
+		e0 = tel_num(buf, "entries");
+		full0 = tel_num(buf, "full");
+	}
+	r = packets();
+	if (tel_query("/twamp/flows", buf, sizeof(buf)) > 0) {
+		e1 = tel_num(buf, "entries");
+		full1 = tel_num(buf, "full");
+	}
+	if (g.json)
+		printf("{\"light_flows\": %u, \"count\": %u, \"sent\": %" PRIu64 ", \"answered\": %"
+		       PRIu64 ", \"seq_exact\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"resent\": %"
+		       PRIu64 ", \"bad_fields\": %" PRIu64 ", \"duplicates\": %" PRIu64
+		       ", \"foreign\": %" PRIu64 ", \"late\": %" PRIu64 ", \"seconds\": %.3f"
+		       ", \"reflector_flows_before\": %" PRId64 ", \"reflector_flows_after\": %" PRId64
+		       ", \"reflector_flow_table_full\": %" PRId64 "}\n", g.flows, g.count, r.sent,
+		       r.answered, r.seq_exact, r.lost, r.resent, r.bad_fields, r.duplicates,
+		       r.foreign, r.late, r.seconds, e0, e1, full1 - full0);
+	else
+		printf("sessload: TWAMP Light, %u flows x %u packets to %s ports %u-%u\n"
+		       "  %" PRIu64 " answered of %" PRIu64 " sent (%" PRIu64 " resent), %" PRIu64
+		       " with the flow's exact reflector sequence number, %" PRIu64 " lost, %" PRIu64
+		       " bad fields, %" PRIu64 " duplicates, %" PRIu64 " foreign, %.2f s\n"
+		       "  reflector flows: %" PRId64 " before, %" PRId64 " after, table full %" PRId64
+		       " times\n", g.flows, g.count, g.host, g.light_lo, g.light_hi, r.answered,
+		       r.sent, r.resent, r.seq_exact, r.lost, r.bad_fields, r.duplicates, r.foreign,
+		       r.seconds, e0, e1, full1 - full0);
+	return r.answered == (uint64_t)g.flows * g.count &&
+	       r.seq_exact == (uint64_t)g.flows * g.count && r.lost == 0 ? 0 : 1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -796,6 +866,9 @@ usage(void)
 		"      --telemetry PFX   the reflector's DPDK file prefix: its counters and heap\n"
 		"      --refl-pid PID    the reflector's pid: CPU time of its control thread\n"
 		"      --limit SECONDS   give up after this long (600)\n"
+		"      --count N         test packets per session or flow, in N passes (1)\n"
+		"      --light LO-HI     TWAMP Light instead: the reflector's Light ports, no control\n"
+		"      --flows N         ... this many distinct sender 5-tuples (with --light)\n"
 		"      --json            one JSON object on stdout\n", TW_CTRL_MAX_SESSIONS);
 	exit(2);
 }
@@ -826,6 +899,9 @@ parse(int argc, char **argv)
 		{ "refl-pid", required_argument, NULL, 'I' },
 		{ "limit", required_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "count", required_argument, NULL, 'N' },
+		{ "light", required_argument, NULL, 'G' },
+		{ "flows", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -849,6 +925,18 @@ parse(int argc, char **argv)
 		case 'I': g.refl_pid = strtol(optarg, NULL, 0); break;
 		case 'L': g.limit_s = strtod(optarg, NULL); break;
 		case 'J': g.json = true; break;
+		case 'N': g.count = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'F': g.flows = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'G': {
+			unsigned int plo, phi;
+
+			if (sscanf(optarg, "%u-%u", &plo, &phi) != 2 || plo == 0 || plo > phi ||
+			    phi > 65535)
+				die("--light LO-HI");
+			g.light_lo = (uint16_t)plo;
+			g.light_hi = (uint16_t)phi;
+			break;
+		}
 		default: usage();
 		}
 	}
@@ -898,6 +986,16 @@ main(int argc, char **argv)
 	g.s = calloc(g.nb_s, sizeof(*g.s));
 	if (g.ep < 0 || g.c == NULL || g.s == NULL)
 		die("out of memory");
+	if (g.light_lo != 0) {
+		if (g.flows == 0 || g.count == 0 || g.count > 255)
+			die("--light needs --flows N and --count 1..255");
+		if (udp_open() < 0)
+			die("cannot open the sender UDP ports (--udp-base, --udp-ports): %s",
+			    strerror(errno));
+		return light_main();
+	}
+	if (g.count == 0 || g.count > 255)
+		die("--count 1..255");
 	if (g.mode != 1 && g.packets && (g.mgr = tw_tcrypt_mgr_create(TW_TCRYPT_ARCH_AUTO, 0)) == NULL)
 		die("cannot create the IPsec-MB manager");
 	if (g.packets && udp_open() < 0)
@@ -1046,7 +1144,7 @@ main(int argc, char **argv)
 			       "\"packets\": {\"sent\": %" PRIu64 ", \"answered\": %" PRIu64
 			       ", \"lost\": %" PRIu64 ", \"resent\": %" PRIu64 ", \"bad_hmac\": %" PRIu64
 			       ", \"bad_fields\": %" PRIu64 ", \"duplicates\": %" PRIu64
-			       ", \"foreign\": %" PRIu64 ", \"late\": %" PRIu64 ", \"seconds\": %.3f}, "
+			       ", \"foreign\": %" PRIu64 ", \"late\": %" PRIu64 ", \"seq_exact\": %" PRIu64 ", \"seconds\": %.3f}, "
 			       "\"reflector\": {\"telemetry\": %s, \"sessions_held\": %" PRId64
 			       ", \"sessions_in_data_plane_held\": %" PRId64
 			       ", \"sessions_after\": %" PRId64 ", \"sessions_in_data_plane_after\": %"
@@ -1059,7 +1157,7 @@ main(int argc, char **argv)
 			       g.mode, g.conns, g.per_conn, nb_ready, nb_started, acc, ref, t_hs,
 			       rate_c, t_set, rate_s, t_all, pr.sent, pr.answered, pr.lost, pr.resent,
 			       pr.bad_hmac, pr.bad_fields, pr.duplicates, pr.foreign, pr.late,
-			       pr.seconds, held.ok ? "true" : "false", held.sessions, held.in_dp, after.sessions,
+			       pr.seq_exact, pr.seconds, held.ok ? "true" : "false", held.sessions, held.in_dp, after.sessions,
 			       after.in_dp, after.conns,
 			       held.refused_port - before.refused_port,
 			       held.refused_limit - before.refused_limit, before.heap_alloc,
@@ -1110,7 +1208,7 @@ main(int argc, char **argv)
 	 * could see the reflector, held and gone. */
 	if (acc != g.nb_s || nb_started != g.conns)
 		return 1;
-	if (g.packets && pr.answered != acc)
+	if (g.packets && (pr.answered != (uint64_t)acc * g.count || pr.lost != 0))
 		return 1;
 	if (held.ok && !gone)
 		return 1;
