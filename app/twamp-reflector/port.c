@@ -79,7 +79,7 @@ setup_port(uint16_t port, uint16_t nb_q, uint16_t nb_rxd, uint16_t nb_txd, uint1
 	 */
 	if (strcmp(info.driver_name, "net_af_packet") == 0 && info.max_rx_queues != nb_q) {
 		PORT_LOG(ERR, "port %u: net_af_packet has qpairs=%u but %u queue pair(s) are used: "
-			 "set qpairs=%u in port.device (or port.distribution: software with qpairs=1)",
+			 "set qpairs=%u in port.device (or port.distribution: software, qpairs=1)",
 			 port, info.max_rx_queues, nb_q, nb_q);
 		return -EINVAL;
 	}

@@ -355,7 +355,7 @@ reflect_burst(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t
 		const struct tw_refl_ts *pt2;
 		enum tw_refl_verdict v;
 
-		/* Software distribution: the RX worker's T2, converted once per RX burst it came in. */
+		/* Software distribution: the RX worker's T2, converted once per RX burst. */
 		if (w->rx_tsc_off >= 0) {
 			uint64_t rt = *RTE_MBUF_DYNFIELD(m, w->rx_tsc_off, uint64_t *);
 
@@ -403,10 +403,12 @@ reflect_burst(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t
 
 		stamp_now(&bc->clk, tsc_t3, &t3);
 		for (uint16_t i = 0; i < nb_out; i++)
-			tw_refl_stamp_tx(&w->refl, rte_pktmbuf_mtod(out[i], uint8_t *), &res[i], &t3);
+			tw_refl_stamp_tx(&w->refl, rte_pktmbuf_mtod(out[i], uint8_t *), &res[i],
+					 &t3);
 		if (ab.n) {
 			uint16_t nb_unauth = nb_out;
-			uint64_t late = auth_seal(w, &ab, &bc->clk, &t3, out, &nb_out, drop, &nb_drop);
+			uint64_t late = auth_seal(w, &ab, &bc->clk, &t3, out, &nb_out, drop,
+						  &nb_drop);
 
 			/* Encrypted answers carry the burst's T3 sealed in; authenticated ones the
 			 * late T3, and so does the burst if nothing else is in it. */
@@ -575,8 +577,8 @@ twr_worker_main(void *arg)
 			inject(w);
 			n = rte_eth_rx_burst(w->port, w->queue, pkts, TWR_BURST);
 		} else {
-			n = (uint16_t)rte_ring_sc_dequeue_burst(w->dist_ring, (void **)pkts, TWR_BURST,
-								NULL);
+			n = (uint16_t)rte_ring_sc_dequeue_burst(w->dist_ring, (void **)pkts,
+								TWR_BURST, NULL);
 		}
 		if (unlikely(++loops == TWR_HOUSEKEEP_EVERY)) {
 			loops = 0;
@@ -597,7 +599,7 @@ twr_worker_main(void *arg)
 
 		tsc = rte_rdtsc();
 		tw_ts_pub_load(twr.clock_pub, &bc.clk);
-		/* The NIC clock's model, for ports that stamp packets themselves: once per burst. */
+		/* The NIC clock's model, for ports that stamp packets themselves. */
 		if (twr.rx_ts.kind == TWR_RX_TS_NIC)
 			tw_ts_pub_load(twr.rx_ts.nic_clock, &bc.nic);
 		if (w->dist_rx)

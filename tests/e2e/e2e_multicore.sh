@@ -167,7 +167,8 @@ phase software 1 auto software
 # workers until WANT_RX frames have a verdict; the log in $run/g.log.
 golden() {
 	local i got=0 rc=0
-	sed -e "s|device: .*|device: \"$1\"|" -e "s|rx_timestamp: software|rx_timestamp: software\n  distribution: $3|" \
+	sed -e "s|device: .*|device: \"$1\"|" \
+		-e "s|rx_timestamp: software|rx_timestamp: software\n  distribution: $3|" \
 		"$top/tests/golden/golden.yaml" >"$run/g.yaml"
 	gstart=$(date +%s.%N)
 	"$refl" -c "$run/g.yaml" -- "${lcores[@]}" --file-prefix twr-mc-$$ >"$run/g.log" 2>&1 &
@@ -203,7 +204,8 @@ exp=$top/tests/golden/expected.pcap
 want=$(awk '$1 == "rx_packets" { print $2 }' "$top/tests/golden/expected-counters.txt")
 
 if golden "net_pcap0,rx_pcap=$in,rx_pcap=$in,tx_pcap=$run/q0.pcap,tx_pcap=$run/q1.pcap" \
-	$((2 * want)) rss && grep -q "RSS distribution over 2 worker(s), 2 queue pair(s)" "$run/g.log"; then
+	$((2 * want)) rss &&
+	grep -q "RSS distribution over 2 worker(s), 2 queue pair(s)" "$run/g.log"; then
 	if counters_times 2 && grep -q "worker 0 (lcore 1): rx $want " "$run/g.log" &&
 		grep -q "worker 1 (lcore 2): rx $want " "$run/g.log"; then
 		ok "net_pcap, two rx_pcap: one queue per worker, each saw the capture once"
