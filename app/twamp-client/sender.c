@@ -49,6 +49,7 @@ enum sender_tuning {
 	POLL_MAX_NS = 100000000,	/* sleep at most 100 ms: see a stop from another thread */
 	RX_MMSG = 64,			/* --batch: reflections per recvmmsg() */
 	RX_MMSG_EXTRA = 1024,		/* --batch: RX buffer octets beyond the request's size */
+	LAG_MAX_NS = 1000000,		/* --batch: catch up on lags up to 1 ms, restart beyond */
 };
 
 /* Control messages of one reflection: T4, the socket's drop count, the reply TTL. */
@@ -685,9 +686,11 @@ spin_until(struct sender *s, uint64_t mono_deadline)
 
 /*
  * The send loop of --batch: a batch leaves once its last packet is due (so it is never sent
- * early as a whole, and packet i of it at most (batch - 1) intervals late). A sender that falls
- * more than two batches behind (a stall, or a rate it cannot reach) restarts the schedule from
- * now: it then sends slower than asked, which the report shows, never in catch-up bursts.
+ * early as a whole, and packet i of it at most (batch - 1) intervals late). A sender behind by
+ * more than two batches and more than LAG_MAX_NS of packets (a stall, or a rate it cannot
+ * reach) restarts the schedule from now: it then sends slower than asked, which the report
+ * shows, rather than in long catch-up bursts. Shorter lags (a preemption by a softirq) are
+ * caught up, batch after batch, so that the average rate holds.
  * @return 0 or -1.
  */
 static int
@@ -698,6 +701,9 @@ run_batched(struct sender *s, uint64_t start, uint64_t *refresh)
 	uint64_t base = start;		/* schedule origin ... */
 	uint32_t base_seq = 0;		/* ... and the sequence number due at it */
 	uint32_t batch = s->mm->batch;
+	/* The lag, in packets, beyond which the schedule restarts: see above. */
+	uint64_t lag_max = tp->rate_max ? UINT32_MAX : pace_due(&pace, LAG_MAX_NS, 0, UINT32_MAX,
+								  UINT64_MAX);
 
 	if (tp->rate_max)
 		pace = (struct pace){ 0 };
@@ -713,12 +719,14 @@ run_batched(struct sender *s, uint64_t start, uint64_t *refresh)
 			read_clock_state(s);
 			*refresh = now + ERREST_REFRESH_NS;
 		}
-		due = pace_due(&pace, now - base, seq - base_seq, 2 * batch + 1, UINT64_MAX);
-		if (due > 2 * batch && !tp->rate_max) {
+		due = pace_due(&pace, now - base, seq - base_seq, UINT32_MAX, UINT64_MAX);
+		if (!tp->rate_max && due > 2 * batch && due > lag_max) {
 			base = now;
 			base_seq = seq;
 			due = 1;
 		}
+		if (due > batch)
+			due = batch;
 		if (due < want) {
 			uint64_t at = base + pace_offset_ns(&pace, seq - base_seq + want - 1);
 
