@@ -66,6 +66,7 @@ struct ctrl {
 	unsigned int nb_listeners;
 	struct ctrl_conn **conns;
 	unsigned int nb_conns;
+	unsigned int conns_cap;		/* slots in conns: control.max_connections, grown on reload */
 	struct tw_ctrl_tports *tports;	/* 5-tuples of the accepted sessions: test ports shared */
 	unsigned int nb_sessions;	/* accepted, all connections */
 	struct tw_ctrl_srv_conf srv_conf;
@@ -603,7 +604,8 @@ do_accept(int lfd, uint64_t now)
 			return;
 		sockaddr_to(&ss, &peer, NULL, 0);
 		/* Limits: refuse before any work or memory is spent on it, and say which. */
-		refuse = ctl.nb_conns >= c->control_max_conns ? &ctl.st.conns_refused_total :
+		refuse = ctl.nb_conns >= RTE_MIN(c->control_max_conns, ctl.conns_cap) ?
+				&ctl.st.conns_refused_total :
 			 conns_from(&peer) >= c->control_max_conns_per_source ?
 				&ctl.st.conns_refused_source :
 			 !tw_ratelim_allow(&ctl.ratelim, peer.family, peer.addr, now) ?
@@ -752,6 +754,7 @@ twr_ctrl_init(struct twr_app *app)
 						c->nb_control_test_ports, key);
 	}
 	ctl.conns = rte_zmalloc("twr_conns", sizeof(*ctl.conns) * c->control_max_conns, 0);
+	ctl.conns_cap = ctl.conns != NULL ? c->control_max_conns : 0;
 	ctl.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ctl.tports == NULL || ctl.conns == NULL || ctl.epfd < 0)
 		return -ENOMEM;
@@ -920,6 +923,7 @@ twr_ctrl_close(struct twr_app *app)
 	rte_free(ctl.conns);
 	tw_ctrl_tports_free(ctl.tports);
 	ctl.conns = NULL;
+	ctl.conns_cap = 0;
 	ctl.tports = NULL;
 }
 
@@ -931,6 +935,21 @@ twr_ctrl_reload(struct twr_app *app)
 
 	if (!c->control_enabled)
 		return;
+	/*
+	 * control.max_connections takes effect at once: the connection array must then hold that
+	 * many (it was sized for the old value). If it cannot grow, accept stays at the old size.
+	 */
+	if (c->control_max_conns > ctl.conns_cap) {
+		struct ctrl_conn **n = rte_realloc(ctl.conns, sizeof(*n) * c->control_max_conns, 0);
+
+		if (n != NULL) {
+			ctl.conns = n;
+			ctl.conns_cap = c->control_max_conns;
+		} else {
+			CTRL_LOG(WARNING, "reload: no memory for %u connections, keeping %u",
+				 c->control_max_conns, ctl.conns_cap);
+		}
+	}
 	/* New connections get these; the running ones keep what they started with. */
 	sc->max_padding = c->control_max_padding;
 	sc->step_timeout_ns = (uint64_t)c->control_handshake_timeout_s * TW_TS_NSEC_PER_SEC;
