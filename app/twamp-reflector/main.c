@@ -336,6 +336,17 @@ dist_init(struct twr_app *app)
 	}
 	if (app->dist != TWR_DIST_SOFTWARE)
 		return 0;
+	/*
+	 * Worker 0's share of the hash space: weight w (percent of another worker's share) gives it
+	 * w / (100 (N - 1) + w) of the flows, the others (1 - that) / (N - 1) each.
+	 */
+	app->dist_w0_limit = (uint32_t)(((uint64_t)1 << 32) * app->conf->dist_rx_weight /
+					(100u * (app->nb_workers - 1u) + app->conf->dist_rx_weight));
+	MAIN_LOG(INFO, "software distribution: worker 0 receives and sends for %u workers and "
+		 "reflects %.1f%% of the flows (port.rx_worker_weight %u), the others %.1f%% each",
+		 app->nb_workers, 100.0 * app->dist_w0_limit / 4294967296.0,
+		 app->conf->dist_rx_weight,
+		 (100.0 - 100.0 * app->dist_w0_limit / 4294967296.0) / (app->nb_workers - 1));
 	off = rte_mbuf_dynfield_register(&tsc_field);
 	if (off < 0) {
 		MAIN_LOG(ERR, "cannot register the RX TSC mbuf field: %s", rte_strerror(rte_errno));

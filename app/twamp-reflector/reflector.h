@@ -159,6 +159,7 @@ struct twr_app {
 	uint16_t tap_port;		/* exception path port (UINT16_MAX when disabled) */
 	uint16_t nb_workers;
 	enum twr_dist dist;		/* ro after init */
+	uint32_t dist_w0_limit;		/* software: hashes below go to worker 0 (ro after init) */
 	uint16_t nb_queues;		/* queue pairs of the data port in use */
 	bool tx_csum_offload;
 	bool rx_csum_offload;

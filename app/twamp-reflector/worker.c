@@ -481,9 +481,16 @@ twr_dist_pick(const struct rte_mbuf *m, uint16_t nb)
 	} else {
 		return 0;
 	}
-	/* CRC bits are not uniform enough for multiply-shift alone: mix, then scale to nb. */
-	h *= 0x9e3779b1u;
-	return (uint16_t)(((uint64_t)h * nb) >> 32);
+	/*
+	 * Worker 0 takes the hashes below dist_w0_limit (port.rx_worker_weight: it also does all
+	 * the port I/O, so it should reflect less than the others), the rest is spread evenly over
+	 * workers 1..nb-1 by a second mix of the hash. CRC bits are not uniform enough for
+	 * multiply-shift alone: mix first.
+	 */
+	if (h * 0x9e3779b1u < twr.dist_w0_limit)
+		return 0;
+	h = (h ^ (h >> 16)) * 0x85ebca6bu;
+	return (uint16_t)(1 + (((uint64_t)h * (uint16_t)(nb - 1)) >> 32));
 }
 
 /*

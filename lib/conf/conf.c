@@ -87,6 +87,7 @@ tw_conf_defaults(struct tw_conf *c)
 	c->mtu = 1500;
 	c->csum_offload = TW_CONF_AUTO;
 	c->promiscuous = true;
+	c->dist_rx_weight = 50;
 
 	c->exception_enabled = true;
 	snprintf(c->tap_name, sizeof(c->tap_name), "twr0");
@@ -1005,6 +1006,7 @@ static const struct key port_keys[] = {
 	  rx_ts_sources },
 	{ "distribution", key_choice, FIELD(distribution), 0, 0, NULL, "auto, rss or software",
 	  distributions },
+	{ "rx_worker_weight", key_uint, FIELD(dist_rx_weight), 0, 100, NULL, NULL },
 };
 
 static const struct key exception_keys[] = {

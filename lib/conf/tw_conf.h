@@ -118,6 +118,7 @@ struct tw_conf {
 	bool promiscuous;			/* default true */
 	enum tw_conf_rx_ts rx_ts;		/* default auto */
 	enum tw_conf_distribution distribution;	/* default auto */
+	uint16_t dist_rx_weight;		/* software: worker 0's share, % of another's; 50 */
 
 	/* exception: */
 	bool exception_enabled;			/* default true */

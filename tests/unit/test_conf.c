@@ -27,7 +27,7 @@
 enum {
 	LIST_LEN = 8448,		/* 32 eal args of 255 bytes, with commas */
 	LINE_MAX_LEN = LIST_LEN + 32,
-	NB_FIELDS = 48,
+	NB_FIELDS = 50,
 };
 
 /* Long inputs, spelled out so the boundary is visible in the row. */
@@ -67,6 +67,7 @@ static const char defaults[] =
 	"port.promiscuous=true\n"
 	"port.rx_timestamp=auto\n"
 	"port.distribution=auto\n"
+	"port.rx_worker_weight=50\n"
 	"exception.enabled=true\n"
 	"exception.tap=twr0\n"
 	"exception.addresses=[]\n"
@@ -284,6 +285,10 @@ static const struct valid_row valid_rows[] = {
 	  ADDR_EXP "port.rx_timestamp=software\nclock.source=tai\n" },
 	{ "software distribution", ADDR "port: {distribution: software}\n",
 	  ADDR_EXP "port.distribution=software\n" },
+	{ "RX worker weight bounds", ADDR "port: {distribution: software, rx_worker_weight: 0}\n",
+	  ADDR_EXP "port.distribution=software\nport.rx_worker_weight=0\n" },
+	{ "RX worker weight, equal share", ADDR "port: {rx_worker_weight: 100}\n",
+	  ADDR_EXP "port.rx_worker_weight=100\n" },
 	{ "RSS distribution, capitals", ADDR "port:\n  distribution: RSS\n",
 	  ADDR_EXP "port.distribution=rss\n" },
 	{ "distribution auto given explicitly", ADDR "port: {distribution: auto}\n", ADDR_EXP },
@@ -352,6 +357,8 @@ static const struct invalid_row invalid_rows[] = {
 	  "t.yaml:1:22: port.rx_timestamp: \"nic\" is not one of auto, hardware or software"),
 	ROW("unknown distribution", "port: {distribution: rr}\n",
 	  "t.yaml:1:22: port.distribution: \"rr\" is not one of auto, rss or software"),
+	ROW("RX worker weight above 100", "port: {rx_worker_weight: 101}\n",
+	  "t.yaml:1:26: port.rx_worker_weight: \"101\" is out of range (0-100)"),
 	ROW("distribution as a list", "port: {distribution: [rss]}\n",
 	  "t.yaml:1:22: port.distribution: expected auto, rss or software, got a list"),
 	ROW("two IKE key providers without a choice",
@@ -772,6 +779,7 @@ dump(const struct tw_conf *c, char out[][LINE_MAX_LEN])
 		 c->distribution == TW_CONF_DIST_AUTO ? "auto" :
 		 c->distribution == TW_CONF_DIST_RSS ? "rss" :
 		 c->distribution == TW_CONF_DIST_SOFTWARE ? "software" : "?");
+	snprintf(out[n++], LINE_MAX_LEN, "port.rx_worker_weight=%u", c->dist_rx_weight);
 
 	snprintf(out[n++], LINE_MAX_LEN, "exception.enabled=%s", yesno(c->exception_enabled));
 	snprintf(out[n++], LINE_MAX_LEN, "exception.tap=%s", c->tap_name);
