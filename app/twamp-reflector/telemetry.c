@@ -64,9 +64,13 @@ static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct twr_worker_stats s;
+	/* When the counters were read: a rate from two replies needs no trust in the latency of
+	 * the telemetry socket (its thread may share a CPU with a polling worker). */
+	uint64_t tsc = rte_get_tsc_cycles();
 
 	twr_stats_sum(app, &s);
 	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tsc", tsc);
 	rte_tel_data_add_dict_u64(d, "workers", app->nb_workers);
 	rte_tel_data_add_dict_string(d, "distribution",
 				     app->dist == TWR_DIST_RSS ? "rss" : "software");
