@@ -15,9 +15,8 @@
 #     100,000 flows in the table, none refused for a full table.
 # The set-up rates are printed (docs/performance-scale.rst has the measured figures).
 #
-# Counts: TWR_SCALE_SESSIONS (default 100000, a multiple of 1000) and TWR_SCALE_FLOWS (default
-# 100000). With an AddressSanitizer build (tools/test's sanitizer pass) the defaults are the
-# same unless set: see docs/testing.rst.
+# Counts: TWR_SCALE_SESSIONS (default 100000; above 1000, a multiple of 1000) and TWR_SCALE_FLOWS
+# (default 100000), for a quicker run by hand.
 # usage: e2e_scale.sh BUILD_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,7 +92,7 @@ rss() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 rss0=$(rss)
 control 1 unauth
 control 2 auth -k lab --passphrase twamp-lab-secret
-echo "note - reflector VmRSS ${rss0} kB at start, $(rss) kB after (DPDK's heap is preallocated)"
+echo "note - reflector VmRSS ${rss0} kB at start, $(rss) kB after (pages the DPDK heap touched stay mapped; the heap itself is back)"
 
 # TWAMP Light: flows distinct 5-tuples, two packets each.
 out=$run/light.json
