@@ -23,7 +23,6 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "log.h"
@@ -316,24 +315,15 @@ workers_init(struct twr_app *app)
 
 /*
  * Software distribution (port.distribution): worker 0 polls the port's one queue pair and hands
- * each other worker its packets through a ring, stamped with the TSC it read after the RX burst
- * (a dynamic mbuf field: their T2); each other worker hands its answers back through another ring
- * for worker 0 to send. Every ring has one producer and one consumer.
+ * each other worker its packets through a ring, each entry with the TSC it read after the RX
+ * burst (their T2); each other worker hands its answers back through another ring for worker 0
+ * to send. Every ring has one producer and one consumer.
  */
 static int
 dist_init(struct twr_app *app)
 {
-	static const struct rte_mbuf_dynfield tsc_field = {
-		.name = "twamp_reflector_rx_tsc",
-		.size = sizeof(uint64_t),
-		.align = __alignof__(uint64_t),
-	};
-	int off;
-
-	for (uint16_t i = 0; i < app->nb_workers; i++) {
-		app->workers[i].rx_tsc_off = -1;
+	for (uint16_t i = 0; i < app->nb_workers; i++)
 		app->workers[i].has_queue = app->dist == TWR_DIST_RSS || i == 0;
-	}
 	if (app->dist != TWR_DIST_SOFTWARE)
 		return 0;
 	/*
@@ -347,11 +337,6 @@ dist_init(struct twr_app *app)
 		 app->nb_workers, 100.0 * app->dist_w0_limit / 4294967296.0,
 		 app->conf->dist_rx_weight,
 		 (100.0 - 100.0 * app->dist_w0_limit / 4294967296.0) / (app->nb_workers - 1));
-	off = rte_mbuf_dynfield_register(&tsc_field);
-	if (off < 0) {
-		MAIN_LOG(ERR, "cannot register the RX TSC mbuf field: %s", rte_strerror(rte_errno));
-		return -rte_errno;
-	}
 	for (uint16_t i = 0; i < app->nb_workers; i++) {
 		struct twr_worker *w = &app->workers[i];
 		int socket = (int)rte_lcore_to_socket_id(w->lcore);
@@ -360,10 +345,10 @@ dist_init(struct twr_app *app)
 		w->dist_rx = i == 0;
 		if (i == 0)
 			continue;	/* its own share never leaves it: the burst's T2 is its T2 */
-		w->rx_tsc_off = off;
 		snprintf(name, sizeof(name), "twr_dist%u", i);
-		w->dist_ring = rte_ring_create(name, TWR_DIST_RING_SIZE, socket,
-					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->dist_ring = rte_ring_create_elem(name, sizeof(struct twr_dist_elem),
+						    TWR_DIST_RING_SIZE, socket,
+						    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "twr_ans%u", i);
 		w->answer_ring = rte_ring_create(name, TWR_DIST_RING_SIZE, socket,
 						 RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -418,6 +403,7 @@ workers_free(struct twr_app *app)
 		return;
 	for (uint16_t i = 0; i < app->nb_workers; i++) {
 		struct twr_worker *w = &app->workers[i];
+		struct twr_dist_elem de;
 		void *m = NULL;
 
 		/* Packets still queued between lcores go back to the pool before it is gone. */
@@ -425,8 +411,8 @@ workers_free(struct twr_app *app)
 			rte_pktmbuf_free(m);
 		while (w->inject_ring && rte_ring_dequeue(w->inject_ring, &m) == 0)
 			rte_pktmbuf_free(m);
-		while (w->dist_ring && rte_ring_dequeue(w->dist_ring, &m) == 0)
-			rte_pktmbuf_free(m);
+		while (w->dist_ring && rte_ring_dequeue_elem(w->dist_ring, &de, sizeof(de)) == 0)
+			rte_pktmbuf_free(de.m);
 		while (w->answer_ring && rte_ring_dequeue(w->answer_ring, &m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->dist_ring);

@@ -34,6 +34,12 @@ enum {
 	TWR_FLOW_PREFETCH_MIN = 4096,
 };
 
+/* Software distribution: a packet handed to its worker, with the TSC read after its RX burst. */
+struct twr_dist_elem {
+	struct rte_mbuf *m;
+	uint64_t tsc;			/* T2 */
+};
+
 /* How received packets reach the workers (port.distribution, resolved at start). */
 enum twr_dist {
 	TWR_DIST_RSS = 0,	/* a queue pair per worker, the port's RSS picks the worker */
@@ -129,8 +135,7 @@ struct twr_worker {
 	bool tx_csum_offload;
 	bool has_queue;			/* polls a queue pair (rss: every worker; software: worker 0) */
 	bool dist_rx;			/* software distribution's RX worker (worker 0) */
-	int rx_tsc_off;			/* software, not worker 0: mbuf dynfield, the RX worker's T2 TSC */
-	struct rte_ring *dist_ring;	/* software: RX worker -> this worker, packets (SP/SC) */
+	struct rte_ring *dist_ring;	/* software: RX worker -> this worker (SP/SC, twr_dist_elem) */
 	struct rte_ring *answer_ring;	/* software, not worker 0: answers -> RX worker (SP/SC) */
 	/* dp: rw, tel/cp: ro */
 	struct twr_worker_stats st;

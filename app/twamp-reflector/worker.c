@@ -291,10 +291,11 @@ struct burst_clock {
  */
 static void
 reflect_burst(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc,
-	      struct burst_clock *bc)
+	      const uint64_t *rx_tsc, struct burst_clock *bc)
 {
 	struct rte_mbuf *out[TWR_BURST], *exc[TWR_BURST], *drop[2 * TWR_BURST];
 	struct rte_mbuf *cand[TWR_BURST];
+	uint64_t cand_tsc[TWR_BURST];
 	struct tw_refl_pkt p[TWR_BURST];
 	const void *keys[TWR_BURST];
 	struct twr_session *sess[TWR_BURST];
@@ -329,6 +330,8 @@ reflect_burst(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t
 				     rx_flags(m), &p[nc]);
 		if (v == TW_V_REFLECT) {
 			cand[nc] = m;
+			if (rx_tsc != NULL)
+				cand_tsc[nc] = rx_tsc[i];
 			keys[nc] = &p[nc].key;
 			nc++;
 			continue;
@@ -356,13 +359,9 @@ reflect_burst(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t
 		enum tw_refl_verdict v;
 
 		/* Software distribution: the RX worker's T2, converted once per RX burst. */
-		if (w->rx_tsc_off >= 0) {
-			uint64_t rt = *RTE_MBUF_DYNFIELD(m, w->rx_tsc_off, uint64_t *);
-
-			if (rt != t2_tsc) {
-				t2_tsc = rt;
-				stamp_now(&bc->clk, rt, &t2);
-			}
+		if (rx_tsc != NULL && cand_tsc[j] != t2_tsc) {
+			t2_tsc = cand_tsc[j];
+			stamp_now(&bc->clk, t2_tsc, &t2);
 		}
 		pt2 = rx_stamp(w, m, &t2, &bc->nic, &own_t2);
 		if (hits & (UINT64_C(1) << j)) {
@@ -495,12 +494,14 @@ twr_dist_pick(const struct rte_mbuf *m, uint16_t nb)
 
 /*
  * Software distribution, RX worker: keep this worker's share of the burst in pkts (returned
- * count) and hand every other packet to its worker's ring with the burst's TSC (its T2).
+ * count) and hand every other packet to its worker's ring with the burst's TSC (its T2), in the
+ * ring entry beside the pointer: writing it into the mbuf would dirty one more cache line that
+ * the other core then has to fetch.
  */
 static uint16_t
 distribute(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t tsc)
 {
-	struct rte_mbuf *to[TWR_DIST_MAX_WORKERS][TWR_BURST];
+	struct twr_dist_elem to[TWR_DIST_MAX_WORKERS][TWR_BURST];
 	uint16_t cnt[TWR_DIST_MAX_WORKERS] = { 0 };
 	uint16_t nb = twr.nb_workers, mine = 0;
 
@@ -512,20 +513,21 @@ distribute(struct twr_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t ts
 			pkts[mine++] = m;
 			continue;
 		}
-		*RTE_MBUF_DYNFIELD(m, twr.workers[k].rx_tsc_off, uint64_t *) = tsc;
-		to[k][cnt[k]++] = m;
+		to[k][cnt[k]++] = (struct twr_dist_elem){ .m = m, .tsc = tsc };
 	}
 	for (uint16_t k = 0; k < nb; k++) {
 		unsigned int q;
 
 		if (cnt[k] == 0)
 			continue;
-		q = rte_ring_sp_enqueue_burst(twr.workers[k].dist_ring, (void **)to[k], cnt[k],
-					      NULL);
+		q = rte_ring_sp_enqueue_burst_elem(twr.workers[k].dist_ring, to[k],
+						   sizeof(to[k][0]), cnt[k], NULL);
 		w->st.dist_pkts += q;
 		if (unlikely(q < cnt[k])) {
 			w->st.drop_dist_full += cnt[k] - q;
-			rte_pktmbuf_free_bulk(&to[k][q], cnt[k] - q);
+			for (unsigned int i = q; i < cnt[k]; i++)
+				pkts[n - cnt[k] + i] = to[k][i].m;	/* free past the kept ones */
+			rte_pktmbuf_free_bulk(&pkts[n - cnt[k] + q], cnt[k] - q);
 		}
 	}
 	return mine;
@@ -568,6 +570,8 @@ twr_worker_main(void *arg)
 	struct twr_worker *w = arg;
 	const uint64_t tsc_hz = rte_get_tsc_hz();
 	struct rte_mbuf *pkts[TWR_BURST];
+	struct twr_dist_elem de[TWR_BURST];
+	uint64_t rx_tsc[TWR_BURST];
 	struct burst_clock bc = { .now_s = 0 };
 	uint64_t loops = 0;
 
@@ -584,8 +588,14 @@ twr_worker_main(void *arg)
 			inject(w);
 			n = rte_eth_rx_burst(w->port, w->queue, pkts, TWR_BURST);
 		} else {
-			n = (uint16_t)rte_ring_sc_dequeue_burst(w->dist_ring, (void **)pkts,
-								TWR_BURST, NULL);
+			n = (uint16_t)rte_ring_sc_dequeue_burst_elem(w->dist_ring, de, sizeof(de[0]),
+								     TWR_BURST, NULL);
+			/* The RX worker's core wrote these mbufs: start fetching them all now. */
+			for (uint16_t i = 0; i < n; i++) {
+				pkts[i] = de[i].m;
+				rx_tsc[i] = de[i].tsc;
+				rte_prefetch0(de[i].m);
+			}
 		}
 		if (unlikely(++loops == TWR_HOUSEKEEP_EVERY)) {
 			loops = 0;
@@ -612,7 +622,7 @@ twr_worker_main(void *arg)
 		if (w->dist_rx)
 			n = distribute(w, pkts, n, tsc);
 		if (n != 0)
-			reflect_burst(w, pkts, n, tsc, &bc);
+			reflect_burst(w, pkts, n, tsc, w->has_queue ? NULL : rx_tsc, &bc);
 		if (w->dist_rx)
 			drain_answers(w);
 		w->st.busy_tsc += rte_rdtsc() - tsc;
