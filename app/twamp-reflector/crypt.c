@@ -50,8 +50,9 @@ twr_session_keys_init(struct twr_app *app)
 	 * again costs nothing).
 	 */
 	if (mlock(pool.slots, sizeof(*pool.slots) * pool.cap) != 0)
-		MAIN_LOG(NOTICE, "test key pool (%.1f MiB, control.max_sessions x %zu B) not locked "
-			 "in RAM: %s (RLIMIT_MEMLOCK; CAP_IPC_LOCK lifts it); still out of core dumps",
+		MAIN_LOG(NOTICE, "test key pool (%.1f MiB, control.max_sessions x %zu B) not "
+			 "locked in RAM: %s (RLIMIT_MEMLOCK; CAP_IPC_LOCK lifts it); still out "
+			 "of core dumps",
 			 sizeof(*pool.slots) * (double)pool.cap / 1048576.0, sizeof(*pool.slots),
 			 strerror(errno));
 	for (uint32_t i = 0; i < pool.cap; i++)
