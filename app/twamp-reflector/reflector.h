@@ -54,8 +54,8 @@ enum twr_sess_mode {
 
 /*
  * A TWAMP-Test session accepted over TWAMP-Control, installed in the session table when started.
- * The control lcore creates it and frees it after an RCU grace period; the worker that RSS sends
- * its packets to is the only writer of the dp fields.
+ * The control lcore creates it and frees it after an RCU grace period; the worker that RSS (or
+ * software distribution's 5-tuple hash) sends its packets to is the only writer of the dp fields.
  */
 struct twr_session {
 	/* cp: ro once installed; dp: ro */

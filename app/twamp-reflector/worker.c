@@ -6,6 +6,10 @@
  * work), stamp, transmit. Packets for the kernel go to the control lcore
  * through a ring, so a worker never makes a syscall; kernel packets for the wire come back
  * through another ring and leave on this worker's TX queue, the only one it may use.
+ *
+ * Software distribution (one queue pair, more workers): worker 0 polls the port, keeps its
+ * share of the 5-tuples, hands each other packet to its worker's ring with the burst's TSC,
+ * and sends the answers the other workers hand back (docs/architecture.rst, Multi-core).
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>

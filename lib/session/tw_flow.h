@@ -4,8 +4,9 @@
  * (RFC 5357 Appendix I: a stateful reflector keeps a Sequence Number per session; in Light mode
  * the session is the sender's 5-tuple).
  *
- * Single-threaded by design: each worker owns its own table and RSS keeps a 5-tuple on one
- * worker, so there are no locks and no atomics. The memory comes from the caller (the app puts it
+ * Single-threaded by design: each worker owns its own table and RSS (or the app's software
+ * distribution, which hashes the same 5-tuple) keeps a 5-tuple on one worker, so there are no
+ * locks and no atomics. The memory comes from the caller (the app puts it
  * on the worker's NUMA node); the table never allocates after init.
  *
  * Layout: buckets of 4 entries, one 256-octet group per bucket; each key has two candidate
