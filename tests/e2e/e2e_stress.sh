@@ -221,9 +221,10 @@ bg legit_l "$run/legit-l.json" "$client" -c "$COUNT" -i 1ms --check --json $R4
 bgwait learn || fail "no test packet of the legitimate session seen: $(tail -1 "$run/learn.json")"
 tail -1 "$run/learn.json" >"$run/learned.json"
 sport=$(json "$run/learned.json" 'r["sport"]') dport=$(json "$run/learned.json" 'r["dport"]')
+ssrc=$(json "$run/learned.json" 'r["src"]')
 t0=$(date +%s%N)
 bg hostile "$run/hostile.json" $py "$here/hostile_control.py" "${hostile_args[@]}" \
-	--duration $((COUNT / 1000 - 1)) --session-port "$dport"
+	--duration $((COUNT / 1000 - 1)) --session-port "$dport" --session-sender "$ssrc:$sport"
 # While the flood holds the table: can a newcomer get in? (informative: a full table refuses
 # anyone, that is what the limit is for; per-source rate limiting is what keeps room for others.)
 sleep 1.5
@@ -288,9 +289,18 @@ else
 	fail "hostile client: $udp UDP datagrams ($sp_udp to the session's port), $raw raw" \
 		"(at least 10000, 100, 1000 expected)"
 fi
-[ "$(H 'r["tcp"].get("legit_port_given_away", 0)')" = 0 ] &&
-	ok "the legitimate session's port was never given to the hostile client" ||
-	fail "the reflector gave the legitimate session's port $dport to a hostile request"
+# Test ports are shared between 5-tuples (docs/conformance.rst): the hostile client may get the
+# session's port for its own sender port; it must never get the session's 5-tuple. Asked for it
+# from another address, the reflector refuses a third-party Sender Address (Accept 1, RFC 5357
+# §6); from the session's own address, it must answer on another port or refuse.
+st=$(H 'sum(r["tcp"]["by_kind"].get("steal_port", {}).get("accept", {}).values())')
+sa=$(H '" ".join(f"{k}:{v}" for k, v in sorted(r["tcp"]["by_kind"].get("steal_port", {}).get("accept", {}).items()))')
+[ "$(H 'r["tcp"].get("legit_port_given_away", 0)')" = 0 ] && [ "$st" -ge 1 ] &&
+	ok "the legitimate session's 5-tuple was never given to the hostile client ($st requests" \
+		"for it answered, Accept:count $sa; port $dport shared with other 5-tuples" \
+		"$(H 'r["tcp"].get("legit_port_shared", 0)') times)" ||
+	fail "the reflector gave the legitimate session's 5-tuple (port $dport) to a hostile" \
+		"request, or no steal_port request was answered ($st)"
 
 ho=$(H 'r["tcp"]["by_kind"]["setup_silent"].get("held_open", 0)')
 hc=$(H 'r["tcp"]["by_kind"]["setup_silent"].get("server_closed", 0)')

@@ -383,7 +383,8 @@ class Hostile:
                         break
                     self.t.add("tcp", "by_kind", kind, "accept", str(ans[0]))
                     if ans[0] == 0 and struct.unpack(">H", ans[2:4])[0] == self.a.session_port:
-                        self.t.add("tcp", "legit_port_given_away")
+                        # another 5-tuple on the same reflector port: shared, not taken
+                        self.t.add("tcp", "legit_port_shared")
                 # hold the reservations a moment, then go
                 await asyncio.sleep(rnd.uniform(0.1, 1.0))
                 self.abort(w)
@@ -417,7 +418,16 @@ class Hostile:
             u.setblocking(False)
             sport = u.getsockname()[1]
             want = self.a.session_port if kind == "steal_port" else 0
-            w.write(request_session(me, sport, dst, want))
+            steal = kind == "steal_port" and self.a.session_sender is not None
+            if steal:
+                # Test sessions share reflector ports when their 5-tuples differ, so what must
+                # never be given away is the legitimate session's 5-tuple: ask for its port
+                # with its Sender Address and Port (RFC 5357 §3.5 lets them differ from the
+                # control connection's).
+                saddr, sp = self.a.session_sender
+                w.write(request_session(saddr, sp, dst, want))
+            else:
+                w.write(request_session(me, sport, dst, want))
             await w.drain()
             ans = await asyncio.wait_for(r.readexactly(48), 3)
             self.t.add("tcp", "by_kind", kind, "accept", str(ans[0]))
@@ -425,9 +435,16 @@ class Hostile:
                 self.abort(w)
                 return
             port = struct.unpack(">H", ans[2:4])[0]
+            if steal:
+                if port == want:
+                    self.t.add("tcp", "legit_port_given_away")
+                    self.note(f"steal_port: the reflector gave away the legitimate 5-tuple, "
+                              f"port {port}")
+                # Accepted on another port: nothing of ours to send from that sender port.
+                self.abort(w)
+                return
             if want and port == want:
-                self.t.add("tcp", "legit_port_given_away")
-                self.note(f"steal_port: the reflector gave away the legitimate port {port}")
+                self.t.add("tcp", "legit_port_shared")
             w.write(START_SESSIONS)
             await w.drain()
             ack = await asyncio.wait_for(r.readexactly(32), 3)
@@ -620,6 +637,9 @@ def main():
     ap.add_argument("--raw-pps", type=float, default=300)
     ap.add_argument("--session-port", type=int, default=0,
                     help="the legitimate session's reflector port, aimed at from other ports")
+    ap.add_argument("--session-sender", type=lambda v: (v.rpartition(":")[0], int(v.rpartition(":")[2])),
+                    default=None, help="ADDR:PORT, the legitimate session's Sender Address and "
+                    "Port: steal_port asks for its reflector port with them")
     ap.add_argument("--seed", type=int, default=5357)
     a = ap.parse_args()
     print(json.dumps(Hostile(a).run(), sort_keys=True), flush=True)
