@@ -147,6 +147,9 @@ human_rate(FILE *f, const struct client_opts *o, const struct sender_result *res
 		fprintf(f, "max");
 	else
 		fprintf(f, "%.0f", asked_pps(o));
+	/* -r applies to each session: a total of several sessions sends n times that. */
+	if (o->control && o->nb_sessions > 1)
+		fprintf(f, " per session");
 	fprintf(f, ", batch %u), lost %" PRIu64 " (%.4f%%)", o->tp.batch, s->lost, s->loss_pct);
 	if (res->send_blocked)
 		fprintf(f, ", socket full %" PRIu64 " times", res->send_blocked);
