@@ -33,32 +33,14 @@
 
 #include "log.h"
 #include "reflector.h"
+#include "tw_bytes.h"
 #include "tw_tcrypt.h"
 
+/* Exactly n octets as 2n hex digits. */
 static int
 hex_field(const char *s, uint8_t *out, size_t n)
 {
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int v = 0;
-
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + (size_t)k];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= (unsigned int)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v |= (unsigned int)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				v |= (unsigned int)(c - 'A' + 10);
-			else
-				return -1;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return strlen(s) == 2 * n && tw_unhex(s, 2 * n, out, n) == (int)n ? 0 : -1;
 }
 
 static int

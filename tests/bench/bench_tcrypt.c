@@ -216,37 +216,6 @@ pass_pipeline(struct tw_tcrypt_mgr *m, struct set *st)
 }
 
 static void
-bare_submit(IMB_MGR *imb, const struct tw_tcrypt_sess *s, uint8_t *buf, uint8_t *tag,
-	    uint64_t cipher_len, uint64_t hash_len, bool seal)
-{
-	IMB_JOB *job = IMB_GET_NEXT_JOB(imb);
-
-	job->enc_keys = s->enc_keys;
-	job->dec_keys = s->dec_keys;
-	job->key_len_in_bytes = IMB_KEY_128_BYTES;
-	job->src = buf;
-	job->dst = buf;
-	job->cipher_mode = IMB_CIPHER_CBC;
-	job->cipher_start_src_offset_in_bytes = 0;
-	job->msg_len_to_cipher_in_bytes = cipher_len;
-	job->iv = zero_iv;
-	job->iv_len_in_bytes = 16;
-	job->hash_alg = IMB_AUTH_HMAC_SHA_1;
-	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = hash_len;
-	job->u.HMAC._hashed_auth_key_xor_ipad = s->ipad_hash;
-	job->u.HMAC._hashed_auth_key_xor_opad = s->opad_hash;
-	job->auth_tag_output = tag;
-	job->auth_tag_output_len_in_bytes = 20;
-	job->cipher_direction = seal ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-	job->chain_order = seal ? IMB_ORDER_HASH_CIPHER : IMB_ORDER_CIPHER_HASH;
-	job = IMB_SUBMIT_JOB(imb);
-	while (job != NULL)
-		job = IMB_GET_COMPLETED_JOB(imb);
-}
-
-/* The same jobs on the same bytes, straight to IPsec-MB. @return packets processed. */
-static void
 bare_fill(IMB_JOB *job, const struct tw_tcrypt_sess *s, uint8_t *buf, uint8_t *tag,
 	  uint64_t cipher_len, uint64_t hash_len, bool seal)
 {
@@ -270,6 +239,20 @@ bare_fill(IMB_JOB *job, const struct tw_tcrypt_sess *s, uint8_t *buf, uint8_t *t
 	job->cipher_direction = seal ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
 	job->chain_order = seal ? IMB_ORDER_HASH_CIPHER : IMB_ORDER_CIPHER_HASH;
 }
+
+static void
+bare_submit(IMB_MGR *imb, const struct tw_tcrypt_sess *s, uint8_t *buf, uint8_t *tag,
+	    uint64_t cipher_len, uint64_t hash_len, bool seal)
+{
+	IMB_JOB *job = IMB_GET_NEXT_JOB(imb);
+
+	bare_fill(job, s, buf, tag, cipher_len, hash_len, seal);
+	job = IMB_SUBMIT_JOB(imb);
+	while (job != NULL)
+		job = IMB_GET_COMPLETED_JOB(imb);
+}
+
+/* The same jobs on the same bytes, straight to IPsec-MB. @return packets processed. */
 
 /*
  * The same AES and HMAC-SHA1 on the same bytes, straight to IPsec-MB's burst API (one cipher

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tw_bytes.h"
 #include "tw_tcrypt.h"
 
 enum mode { M_LIGHT, M_UNAUTH, M_AUTH, M_ENC };
@@ -43,36 +44,11 @@ die(const char *msg)
 	exit(2);
 }
 
+/* RFC 1071: the complement of the folded sum (lib/wire's helpers sum and fold). */
 static uint16_t
-csum_fold(uint32_t sum)
+csum(uint32_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static uint32_t
-csum_add(const uint8_t *p, size_t n, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
+	return (uint16_t)~tw_wire_fold(sum);
 }
 
 /* Deterministic key material: the bench needs repeatable inputs, not secret ones. */
@@ -184,24 +160,24 @@ main(int argc, char **argv)
 		memset(frame, 0, flen);
 		memcpy(frame, refl_mac, 6);
 		memcpy(frame + 6, cli_mac, 6);
-		put16(frame + 12, 0x0800);
+		tw_wr16(frame + 12, 0x0800);
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(28 + plen));
-		put16(ip + 4, (uint16_t)k);
-		put16(ip + 6, 0x4000);	/* DF */
+		tw_wr16(ip + 2, (uint16_t)(28 + plen));
+		tw_wr16(ip + 4, (uint16_t)k);
+		tw_wr16(ip + 6, 0x4000);	/* DF */
 		ip[8] = 64;
 		ip[9] = 17;
-		put32(ip + 12, src);
-		put32(ip + 16, 0xc6120001u);	/* 198.18.0.1 */
-		put16(ip + 10, csum_fold(csum_add(ip, 20, 0)));
-		put16(udp, 40000);
-		put16(udp + 2, dport);
-		put16(udp + 4, (uint16_t)(8 + plen));
+		tw_wr32(ip + 12, src);
+		tw_wr32(ip + 16, 0xc6120001u);	/* 198.18.0.1 */
+		tw_wr16(ip + 10, csum(tw_wire_sum(ip, 20, 0)));
+		tw_wr16(udp, 40000);
+		tw_wr16(udp + 2, dport);
+		tw_wr16(udp + 4, (uint16_t)(8 + plen));
 		/* RFC 5357 §4.1.2 / RFC 4656 §4.1.2: Sequence Number, Timestamp, Error Estimate */
-		put32(pl, (uint32_t)(k / sessions));
-		put32(pl + 4, 0xeeb00000u + (uint32_t)k);
-		put32(pl + 8, 0x12345678);
-		put16(pl + (mode == M_AUTH || mode == M_ENC ? TW_TCRYPT_SND_OFF_ERR_EST : 12), 0x0001);
+		tw_wr32(pl, (uint32_t)(k / sessions));
+		tw_wr32(pl + 4, 0xeeb00000u + (uint32_t)k);
+		tw_wr32(pl + 8, 0x12345678);
+		tw_wr16(pl + (mode == M_AUTH || mode == M_ENC ? TW_TCRYPT_SND_OFF_ERR_EST : 12), 0x0001);
 		fill(sid, sizeof(sid), 3 * i);
 		fill(aes, sizeof(aes), 3 * i + 1);
 		fill(hmac, sizeof(hmac), 3 * i + 2);
@@ -210,8 +186,8 @@ main(int argc, char **argv)
 
 			/* Authenticated/encrypted layout: Timestamp at octet 16 (RFC 4656 §4.1.2). */
 			memset(pl + 4, 0, 12);
-			put32(pl + TW_TCRYPT_SND_OFF_TS, 0xeeb00000u + (uint32_t)k);
-			put32(pl + TW_TCRYPT_SND_OFF_TS + 4, 0x12345678);
+			tw_wr32(pl + TW_TCRYPT_SND_OFF_TS, 0xeeb00000u + (uint32_t)k);
+			tw_wr32(pl + TW_TCRYPT_SND_OFF_TS + 4, 0x12345678);
 			if (tw_tcrypt_session_init(NULL, &ts, mode == M_ENC ? TW_TCRYPT_MODE_ENC :
 						   TW_TCRYPT_MODE_AUTH, 0, aes, hmac, sid) < 0 ||
 			    tw_tcrypt_ref_seal(&ts, TW_TCRYPT_SENDER, pl, plen) != TW_TCRYPT_OK)
@@ -219,9 +195,9 @@ main(int argc, char **argv)
 			tw_tcrypt_session_wipe(&ts);
 		}
 		/* UDP checksum over the pseudo-header (RFC 768); 0 is sent as 0xffff. */
-		sum = csum_add(ip + 12, 8, 17 + (uint32_t)(8 + plen));
-		sum = csum_add(udp, 8 + plen, sum);
-		put16(udp + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
+		sum = tw_wire_sum(ip + 12, 8, 17 + (uint32_t)(8 + plen));
+		sum = tw_wire_sum(udp, 8 + plen, sum);
+		tw_wr16(udp + 6, csum(sum) ? csum(sum) : 0xffff);
 
 		rec[0] = (uint32_t)(k / 1000000);
 		rec[1] = (uint32_t)(k % 1000000);

@@ -502,6 +502,14 @@ main(int argc, char **argv)
 	       (unsigned long long)st.no_ts, (unsigned long long)st.tx_errors,
 	       (unsigned long long)st.rx_calls,
 	       st.rx_calls ? (double)st.rx / (double)st.rx_calls : 0.0);
+	fflush(stdout);
 	close(fd);
+	free(flows);
+	free(ptp);
+	free(cb);
+	free(from);
+	free(bufs);
+	free(iov);
+	free(msg);
 	return 0;
 }
