@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/timex.h>
 #include <time.h>
 
 #include "client.h"
@@ -154,22 +153,16 @@ ns_to_ts(uint64_t ns)
 static void
 read_clock_state(struct sender *s)
 {
-	struct timex tx;
 	struct tw_ts_sync sync;
-	int st;
 
-	memset(&tx, 0, sizeof(tx));
-	st = adjtimex(&tx);
 	memset(&sync, 0, sizeof(sync));
-	sync.kernel_unsync = st < 0 || st == TIME_ERROR || (tx.status & STA_UNSYNC);
-	sync.esterror_us = st < 0 ? 0 : (uint64_t)tx.esterror;
-	sync.maxerror_us = st < 0 ? 0 : (uint64_t)tx.maxerror;
+	tw_ts_sync_read_kernel(&sync);
 	sync.synced_override = -1;
 	sync.ptp = s->tp->ptp;
 	s->errest = tw_ts_sync_errest(&sync);
 	/* 0 until chrony/ptp4l tells the kernel (37 s since 2017): then PTPv2 = UTC, as the
 	 * reflector does on such a host. */
-	s->tai_s = st < 0 || tx.tai < 0 ? 0 : (uint32_t)tx.tai;
+	s->tai_s = (uint32_t)sync.tai_s;
 }
 
 static uint32_t

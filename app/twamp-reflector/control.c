@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,20 +64,6 @@ clock_sample(clockid_t id, uint64_t *tsc, uint64_t *ns, uint64_t *width)
 		return rc;
 	*width = best;
 	return 0;
-}
-
-/* adjtimex(2) with modes 0 only reads: the kernel's sync state, error bounds and TAI offset. */
-static void
-kernel_read(struct tw_ts_sync *s)
-{
-	struct timex tx = { 0 };
-	int state = adjtimex(&tx);
-	bool ok = state != -1;
-
-	s->kernel_unsync = !ok || state == TIME_ERROR || (tx.status & STA_UNSYNC);
-	s->esterror_us = ok && tx.esterror > 0 ? (uint64_t)tx.esterror : 0;
-	s->maxerror_us = ok && tx.maxerror > 0 ? (uint64_t)tx.maxerror : 0;
-	s->tai_s = ok && tx.tai > 0 ? tx.tai : 0;
 }
 
 /*
@@ -215,7 +200,7 @@ twr_clock_init(struct twr_app *app)
 		break;
 	}
 
-	kernel_read(s);
+	tw_ts_sync_read_kernel(s);
 	rc = source_sample(app, &tsc, &ns);
 	if (rc != 0) {
 		CLOCK_LOG(ERR, "clock.source %s: cannot read %s: %s%s",
@@ -261,7 +246,7 @@ twr_clock_sync(struct twr_app *app)
 	/* No model to feed: the caller should have stopped on twr_clock_init()'s error. */
 	if (!clock_ready)
 		return;
-	kernel_read(s);
+	tw_ts_sync_read_kernel(s);
 	rc = source_sample(app, &tsc, &ns);
 	s->source_lost = rc != 0;
 	if (rc == 0) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/timex.h>
 
 #include "tw_ts.h"
 
@@ -517,4 +518,17 @@ tw_ts_utc_from_tai_ns(uint64_t tai_ns, int32_t tai_s)
 		return sat_add(tai_ns, (uint64_t)-(int64_t)tai_s * NSEC);
 	off = (uint64_t)tai_s * NSEC;
 	return tai_ns > off ? tai_ns - off : 0;
+}
+
+void
+tw_ts_sync_read_kernel(struct tw_ts_sync *s)
+{
+	struct timex tx = { 0 };
+	int state = adjtimex(&tx);
+	bool ok = state != -1;
+
+	s->kernel_unsync = !ok || state == TIME_ERROR || (tx.status & STA_UNSYNC);
+	s->esterror_us = ok && tx.esterror > 0 ? (uint64_t)tx.esterror : 0;
+	s->maxerror_us = ok && tx.maxerror > 0 ? (uint64_t)tx.maxerror : 0;
+	s->tai_s = ok && tx.tai > 0 ? tx.tai : 0;
 }

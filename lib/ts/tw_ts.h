@@ -194,6 +194,13 @@ void tw_ts_sync_decide(const struct tw_ts_sync *s, struct tw_ts_sync_state *out)
  * answers mix formats.
  */
 uint16_t tw_ts_sync_errest(const struct tw_ts_sync *s);
+/*
+ * The kernel's view of CLOCK_REALTIME into s, from adjtimex(2) with modes 0 (a read): whether
+ * it is synchronised (kernel_unsync), its error bounds (esterror_us, maxerror_us) and the TAI
+ * offset (tai_s; 0 until a time daemon sets it). Nothing else in s is touched. The reflector's
+ * clock model, twamp-client and tools/udp-reflector all read it here.
+ */
+void tw_ts_sync_read_kernel(struct tw_ts_sync *s);
 /* Names for logs and telemetry: "realtime", "tai", "phc"; "kernel", "configured", ... */
 const char *tw_ts_source_str(enum tw_ts_source src);
 const char *tw_ts_sync_why_str(enum tw_ts_sync_why why);

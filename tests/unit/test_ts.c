@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/timex.h>
 
 #include "tw_ts.h"
 
@@ -1241,6 +1242,42 @@ test_sync_names(void **state)
 	assert_string_equal(tw_ts_sync_why_str(TW_TS_WHY_MAX), "?");
 }
 
+/*
+ * tw_ts_sync_read_kernel(): the S bit of every Error Estimate we send rests on it. It says what
+ * adjtimex(2) says of this machine's clock, and touches nothing but the kernel's fields.
+ */
+static void
+test_sync_read_kernel(void **state)
+{
+	struct tw_ts_sync s, before;
+	struct timex tx = { 0 };
+	int st;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.synced_override = 1;
+	s.source = TW_TS_SRC_PHC;
+	s.claimed_ns = 1234;
+	s.read_ns = 567;
+	s.model_offset_ns = -89;
+	s.ptp = true;
+	before = s;
+	st = adjtimex(&tx);
+	tw_ts_sync_read_kernel(&s);
+	assert_int_equal(s.kernel_unsync,
+			 st == -1 || st == TIME_ERROR || (tx.status & STA_UNSYNC) != 0);
+	assert_true(s.tai_s >= 0);
+	if (st != -1 && tx.maxerror > 0)
+		assert_true(s.maxerror_us > 0);
+	/* clock.* settings and the model's fields are the caller's */
+	assert_int_equal(s.synced_override, before.synced_override);
+	assert_int_equal(s.source, before.source);
+	assert_int_equal(s.claimed_ns, before.claimed_ns);
+	assert_int_equal(s.read_ns, before.read_ns);
+	assert_int_equal(s.model_offset_ns, before.model_offset_ns);
+	assert_int_equal(s.ptp, before.ptp);
+}
+
 int
 main(void)
 {
@@ -1269,6 +1306,7 @@ main(void)
 		cmocka_unit_test(test_sync_errest_ptp_sender),
 		cmocka_unit_test(test_sync_properties),
 		cmocka_unit_test(test_sync_names),
+		cmocka_unit_test(test_sync_read_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

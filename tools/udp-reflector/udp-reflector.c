@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,18 +101,12 @@ static void
 clock_state(uint16_t *errest, uint32_t *tai_s)
 {
 	struct tw_ts_sync sync;
-	struct timex tx;
-	int st;
 
-	memset(&tx, 0, sizeof(tx));
-	st = adjtimex(&tx);
 	memset(&sync, 0, sizeof(sync));
-	sync.kernel_unsync = st < 0 || st == TIME_ERROR || (tx.status & STA_UNSYNC);
-	sync.esterror_us = st < 0 ? 0 : (uint64_t)tx.esterror;
-	sync.maxerror_us = st < 0 ? 0 : (uint64_t)tx.maxerror;
+	tw_ts_sync_read_kernel(&sync);
 	sync.synced_override = -1;
 	*errest = tw_ts_sync_errest(&sync);
-	*tai_s = st < 0 || tx.tai < 0 ? 0 : (uint32_t)tx.tai;
+	*tai_s = (uint32_t)sync.tai_s;
 }
 
 static uint64_t
